@@ -1,0 +1,53 @@
+# The two commands of the README:  `make book`  and  `make test`.  Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DLBOOK_PROGRESS ?= 0
+export PYTHONHASHSEED := 0
+
+.PHONY: book test setup system-deps execute exercises lint clean
+
+## book: build the HTML book into _build/html (set-up included)
+book: setup
+	$(BIN)/python tools/fetch_mathjax.py
+	$(BIN)/jupyter-book build . --builder html
+	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+## test: run the whole test suite (set-up included)
+test: setup system-deps
+	$(BIN)/python tools/fetch_mathjax.py
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## setup: the virtual environment in .venv, from requirements.txt (re-run when it changes)
+setup: $(STAMP)
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (dlbook)" >/dev/null
+	touch $(STAMP)
+
+## system-deps: Debian's Chromium for the browser tests (installed when missing and we are root)
+system-deps:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; the browser tests will be skipped"; \
+	  else echo "note: chromium is missing (sudo apt-get install chromium); browser tests will be skipped"; fi; \
+	fi
+
+## execute: re-run notebooks in place, top to bottom (all, or NB="book/01-neurons.ipynb ...")
+execute: setup
+	$(BIN)/python tools/execute_notebooks.py $(NB)
+
+## exercises: regenerate exercises/ from the masters in solutions/ with otter assign
+exercises: setup
+	$(BIN)/python tools/make_exercises.py
+
+lint: setup
+	$(BIN)/ruff check src tests tools book solutions
+
+clean:
+	rm -rf _build dist book/_static/mathjax

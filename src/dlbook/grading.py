@@ -1,0 +1,113 @@
+"""Checks for the graded exercises: each failure says what is wrong in one clear sentence.
+
+The otter-grader tests of ``solutions/*.ipynb`` call these helpers, so a learner sees
+"sigmoid returned shape (3,) but the answer has shape (3, 4)" rather than a bare traceback, and an
+answer that loops forever is stopped after a few seconds instead of hanging the notebook.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+__all__ = ["AnswerTimeout", "answer_of", "call_and_check", "check_array", "check_scalar", "time_limit"]
+
+
+class AnswerTimeout(AssertionError):
+    """An answer did not finish within its time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float, what: str = "your code"):
+    """Stop the block with :class:`AnswerTimeout` after ``seconds`` (main thread, Unix).
+
+    Elsewhere (no SIGALRM, or not the main thread) the block runs without a limit.
+    """
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise AnswerTimeout(f"{what} did not finish within {seconds:g} s: is there an infinite loop?")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def answer_of(fn: Any, *args, name: str | None = None, seconds: float = 10.0, **kwargs) -> Any:
+    """Call the learner's function ``fn(*args, **kwargs)`` and return its result.
+
+    Fails with a clear message when ``fn`` is still a placeholder, raises, or runs longer than
+    ``seconds``. Array arguments are copied, so an answer that modifies its inputs in place
+    cannot change the test's reference values.
+    """
+    name = name or getattr(fn, "__name__", "the answer")
+    if fn is Ellipsis or fn is None:
+        raise AssertionError(f"{name} is not written yet: replace the ... with your code")
+    if not callable(fn):
+        raise AssertionError(f"{name} should be a function, but it is a {type(fn).__name__}")
+    args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    kwargs = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    try:
+        with time_limit(seconds, what=name):
+            return fn(*args, **kwargs)
+    except AnswerTimeout:
+        raise
+    except Exception as e:
+        raise AssertionError(f"{name} raised {type(e).__name__}: {e}") from e
+
+
+def check_array(name: str, got: Any, expected: np.ndarray, rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    """Assert that ``got`` is an array of ``expected``'s shape, finite, and close to it."""
+    expected = np.asarray(expected, dtype=np.float64)
+    if got is None:
+        raise AssertionError(f"{name} is None: did the function forget to `return` its result?")
+    if got is Ellipsis:
+        raise AssertionError(f"{name} is not written yet: replace the ... with your code")
+    try:
+        got = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise AssertionError(f"{name} should be a NumPy array of numbers; it is a {type(got).__name__}") from e
+    if got.shape != expected.shape:
+        raise AssertionError(f"{name} has shape {got.shape} but the answer has shape {expected.shape}")
+    bad = ~np.isfinite(got) & np.isfinite(expected)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise AssertionError(
+            f"{name} holds {int(bad.sum())} NaN or infinite value(s) (first at index {where}): "
+            "look for overflow, log(0) or a division by zero"
+        )
+    wrong = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if wrong.any():
+        where = tuple(int(i) for i in np.argwhere(wrong)[0])
+        raise AssertionError(
+            f"{name} is wrong in {int(wrong.sum())} of {got.size} entries; first at index {where}: "
+            f"got {got[where]:.6g}, expected {expected[where]:.6g}"
+        )
+
+
+def check_scalar(name: str, got: Any, expected: float, rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    """Assert that ``got`` is one finite number close to ``expected``."""
+    if got is None or got is Ellipsis:
+        check_array(name, got, np.float64(expected))
+    arr = np.asarray(got)
+    if arr.size != 1:
+        raise AssertionError(f"{name} should be a single number, but it has shape {arr.shape}")
+    check_array(name, arr.reshape(()), np.float64(expected), rtol=rtol, atol=atol)
+
+
+def call_and_check(fn: Callable, reference: Callable, *args, name: str | None = None, **tol) -> None:
+    """Compare the learner's ``fn(*args)`` with ``reference(*args)`` on the same inputs."""
+    name = name or getattr(fn, "__name__", "the answer")
+    check_array(f"{name}(...)", answer_of(fn, *args, name=name), reference(*args), **tol)

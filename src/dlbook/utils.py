@@ -1,0 +1,66 @@
+"""Small helpers every chapter needs: seeds, threads, device choice, timing."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+__all__ = ["get_device", "seed_everything", "set_threads", "timer"]
+
+
+def seed_everything(seed: int = 0) -> np.random.Generator:
+    """Seed Python's, NumPy's and (if installed) torch's generators; return a NumPy Generator.
+
+    Chapters draw their own random numbers from the returned Generator; the global seeds make
+    library code that uses the global state (torch's initializers, for one) repeatable too.
+    """
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+    except ImportError:
+        pass
+    else:
+        torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def set_threads(n: int | None = None) -> int:
+    """Use ``n`` CPU threads in torch (default: ``DLBOOK_THREADS`` or every core); return it.
+
+    NumPy's BLAS threads are fixed when NumPy is first imported; set ``OMP_NUM_THREADS``
+    before starting Python to change them.
+    """
+    if n is None:
+        n = int(os.environ.get("DLBOOK_THREADS", os.cpu_count() or 1))
+    n = max(1, min(n, os.cpu_count() or 1))
+    import torch
+
+    torch.set_num_threads(n)
+    return n
+
+
+def get_device(prefer: str | None = None):
+    """``torch.device("cuda")`` when a GPU is present (or ``prefer`` asks for one), else CPU.
+
+    ``DLBOOK_DEVICE=cpu`` forces the CPU, which is what the book's stored outputs were made on.
+    """
+    import torch
+
+    choice = prefer or os.environ.get("DLBOOK_DEVICE")
+    if choice:
+        return torch.device(choice)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@contextmanager
+def timer():
+    """``with timer() as t: ...`` then ``t()`` gives the elapsed seconds (frozen at exit)."""
+    start = time.perf_counter()
+    end: list[float] = []
+    yield lambda: (end[0] if end else time.perf_counter()) - start
+    end.append(time.perf_counter())

@@ -1,0 +1,67 @@
+"""Re-execute notebooks in place, top to bottom, so that their stored outputs come from the code.
+
+    python tools/execute_notebooks.py                 # every notebook in book/ and solutions/
+    python tools/execute_notebooks.py book/01-neurons.ipynb
+
+Each notebook runs in a fresh kernel in its own folder with DLBOOK_PROGRESS=0 (no progress bars in
+stored outputs). The SHA-256 of every code cell's source is recorded in the notebook's metadata;
+tests/test_notebooks.py refuses a notebook whose cells were edited after this ran. When
+DLBOOK_DATA is unset and ../shared/data exists, that offline copy is used.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from notebook_setup import ROOT, notebooks, sync  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "src"))
+from dlbook.notebooks import code_cell_hashes  # noqa: E402
+
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def execute(path: Path) -> float:
+    sync(path)
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("jupytext", None)
+    nb.metadata["kernelspec"] = KERNELSPEC
+    start = time.perf_counter()
+    client = NotebookClient(
+        nb,
+        timeout=1800,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+    )
+    client.execute()
+    seconds = time.perf_counter() - start
+    nb.metadata["dlbook"] = {"cell_sha256": code_cell_hashes(nb), "run_seconds": round(seconds, 1)}
+    nbformat.write(nb, path)
+    return seconds
+
+
+def main(argv: list[str]) -> int:
+    os.environ["DLBOOK_PROGRESS"] = "0"
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    shared = ROOT.parent / "shared" / "data"
+    if "DLBOOK_DATA" not in os.environ and shared.is_dir():
+        os.environ["DLBOOK_DATA"] = str(shared)
+    paths = [Path(p).resolve() for p in argv] or notebooks()
+    for path in paths:
+        print(f"executing {path.relative_to(ROOT)} ...", flush=True)
+        seconds = execute(path)
+        print(f"  done in {seconds:.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,98 @@
+"""The set-up cell at the top of every notebook, written from the one repository URL in _config.yml.
+
+`python tools/notebook_setup.py` rewrites the first code cell of every notebook in book/ and
+solutions/ (exercises/ are generated from solutions/); tests/test_notebooks.py checks that they
+match. Chapters install the course package when it is missing; exercise notebooks also install
+otter-grader and, in Colab, clone the repository so that the public tests are on disk.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKER = "# Set-up"
+
+
+def repository() -> tuple[str, str]:
+    """(url, branch) from _config.yml (read without a YAML dependency: two plain keys)."""
+    text = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    block = text.split("\nrepository:", 1)[1]
+    url = re.search(r"^\s+url:\s*(\S+)", block, re.M).group(1)
+    branch = re.search(r"^\s+branch:\s*(\S+)", block, re.M).group(1)
+    return url, branch
+
+
+def chapter_cell() -> str:
+    url, branch = repository()
+    return f'''{MARKER} (Colab, Binder or a fresh Jupyter): installs the course package `dlbook` if it is missing.
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("dlbook") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "git+{url}@{branch}"], check=True)'''
+
+
+def exercise_cell(notebook_name: str) -> str:
+    url, branch = repository()
+    return f'''{MARKER} (Colab, Binder or a fresh Jupyter): installs `dlbook` and otter-grader if missing.
+import importlib.util
+import os
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # Colab: the course's exercise tests must be on disk
+    if not os.path.isdir("/content/course"):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", "{branch}",
+                        "{url}", "/content/course"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "/content/course", "otter-grader"],
+                   check=True)
+    os.chdir("/content/course/exercises")
+elif importlib.util.find_spec("dlbook") is None or importlib.util.find_spec("otter") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "git+{url}@{branch}", "otter-grader"],
+                   check=True)
+
+import otter
+
+grader = otter.Notebook("{notebook_name}")'''
+
+
+def expected_cell(path: Path) -> str:
+    return exercise_cell(path.name) if path.parent.name in ("solutions", "exercises") else chapter_cell()
+
+
+def first_code_cell(nb) -> nbformat.NotebookNode | None:
+    return next((c for c in nb.cells if c.cell_type == "code"), None)
+
+
+def sync(path: Path) -> bool:
+    """Make the first code cell of ``path`` the set-up cell; return whether the file changed."""
+    nb = nbformat.read(path, as_version=4)
+    cell = first_code_cell(nb)
+    want = expected_cell(path)
+    if cell is not None and cell.source == want:
+        return False
+    if cell is not None and cell.source.startswith(MARKER):
+        cell.source = want
+    else:
+        new = nbformat.v4.new_code_cell(want)
+        first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
+        nb.cells.insert(first_code, new)
+    nbformat.write(nb, path)
+    return True
+
+
+def notebooks() -> list[Path]:
+    return sorted((ROOT / "book").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+if __name__ == "__main__":
+    paths = [Path(p).resolve() for p in sys.argv[1:]] or notebooks()
+    for p in paths:
+        if sync(p):
+            print(f"set-up cell updated: {p.relative_to(ROOT)} (re-execute it)")
