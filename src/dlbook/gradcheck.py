@@ -82,14 +82,16 @@ def torch_gradients(torch_loss: Callable, inputs: Mapping[str, np.ndarray]) -> d
     """Gradients of ``torch_loss(**tensors)`` by ``torch.autograd``, in float64, as NumPy arrays."""
     import torch
 
-    tensors = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for k, v in inputs.items()}
+    tensors = {
+        k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for k, v in inputs.items()
+    }
     loss = torch_loss(**tensors)
     if loss.numel() != 1:
         raise ValueError(f"torch_loss must return a scalar, got shape {tuple(loss.shape)}")
     grads = torch.autograd.grad(loss, list(tensors.values()), allow_unused=True)
     return {
         k: (np.zeros_like(np.asarray(inputs[k], dtype=np.float64)) if g is None else g.detach().numpy())
-        for k, g in zip(tensors, grads)
+        for k, g in zip(tensors, grads, strict=True)
     }
 
 
@@ -188,7 +190,9 @@ class GradCheckReport:
     def __str__(self) -> str:
         table = [self._HEADER] + [self._cells(row) for row in self.rows]
         widths = [max(len(line[i]) for line in table) for i in range(len(self._HEADER))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in table]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in table
+        ]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["AnswerTimeout", "answer_of", "call_and_check", "check_array", "check_scalar", "time_limit"]
+__all__ = ["AnswerTimeout", "answer_of", "call_and_check", "check_array", "check_scalar", "check_tuple", "time_limit"]
 
 
 class AnswerTimeout(AssertionError):
@@ -45,7 +45,7 @@ def time_limit(seconds: float, what: str = "your code"):
         signal.signal(signal.SIGALRM, previous)
 
 
-def answer_of(fn: Any, *args, name: str | None = None, seconds: float = 10.0, **kwargs) -> Any:
+def answer_of(fn: Any, *args, name: str | None = None, seconds: float = 5.0, **kwargs) -> Any:
     """Call the learner's function ``fn(*args, **kwargs)`` and return its result.
 
     Fails with a clear message when ``fn`` is still a placeholder, raises, or runs longer than
@@ -78,7 +78,8 @@ def check_array(name: str, got: Any, expected: np.ndarray, rtol: float = 1e-6, a
     try:
         got = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError) as e:
-        raise AssertionError(f"{name} should be a NumPy array of numbers; it is a {type(got).__name__}") from e
+        kind = type(got).__name__
+        raise AssertionError(f"{name} should be a NumPy array of numbers; it is a {kind}") from e
     if got.shape != expected.shape:
         raise AssertionError(f"{name} has shape {got.shape} but the answer has shape {expected.shape}")
     bad = ~np.isfinite(got) & np.isfinite(expected)
@@ -105,6 +106,15 @@ def check_scalar(name: str, got: Any, expected: float, rtol: float = 1e-6, atol:
     if arr.size != 1:
         raise AssertionError(f"{name} should be a single number, but it has shape {arr.shape}")
     check_array(name, arr.reshape(()), np.float64(expected), rtol=rtol, atol=atol)
+
+
+def check_tuple(name: str, got: Any, length: int) -> tuple:
+    """Assert that ``got`` is a tuple (or list) of ``length`` items and return it as a tuple."""
+    if got is None:
+        raise AssertionError(f"{name} is None: did the function forget to `return` its result?")
+    if not isinstance(got, (tuple, list)) or len(got) != length:
+        raise AssertionError(f"{name} should be a tuple of {length} items, but it is {type(got).__name__} {got!r:.80}")
+    return tuple(got)
 
 
 def call_and_check(fn: Callable, reference: Callable, *args, name: str | None = None, **tol) -> None:

@@ -119,7 +119,7 @@ def perceptron_train(X: np.ndarray, y: np.ndarray, epochs: int) -> tuple[np.ndar
     mistakes = []
     for _ in range(epochs):
         count = 0
-        for x_i, y_i in zip(X, y):
+        for x_i, y_i in zip(X, y, strict=True):
             y_hat = 1.0 if x_i @ w + b > 0 else 0.0
             if y_hat != y_i:
                 w += (y_i - y_hat) * x_i

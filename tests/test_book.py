@@ -1,0 +1,73 @@
+"""The HTML book builds with warnings as errors, renders math offline, and has its launch buttons."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+sys.path.insert(0, str(ROOT / "tools"))
+import notebook_setup  # noqa: E402
+
+pytestmark = pytest.mark.book
+
+
+@pytest.fixture(scope="module")
+def built_book() -> Path:
+    """Build the book as `make book` does, but with every Sphinx warning turned into an error."""
+    subprocess.run([sys.executable, str(ROOT / "tools" / "fetch_mathjax.py")], check=True)
+    jb = str(Path(sys.executable).with_name("jupyter-book"))
+    run = subprocess.run(
+        [jb, "build", str(ROOT), "--builder", "html", "--all", "-W", "-n", "--keep-going"],
+        capture_output=True, text=True, cwd=ROOT, timeout=1200,
+    )  # fmt: skip
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, f"the book build failed or warned:\n{log[-5000:]}"
+    assert "WARNING" not in log, f"the book build printed warnings:\n{log[-5000:]}"
+    return HTML
+
+
+def pages(html: Path) -> list[Path]:
+    toc = (ROOT / "_toc.yml").read_text()
+    return [html / f"{entry}.html" for entry in re.findall(r"(?:root|file):\s*(\S+)", toc)]
+
+
+def test_every_page_is_built(built_book):
+    for page in pages(built_book):
+        assert page.is_file(), f"{page.relative_to(built_book)} was not built"
+
+
+def test_math_is_served_with_the_book(built_book):
+    chapter = (built_book / "book" / "01-neurons.html").read_text(encoding="utf-8")
+    assert "_static/mathjax/tex-chtml.js" in chapter
+    assert (built_book / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert (built_book / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
+    assert r"\tag{1.17}" in chapter, "the chapter's numbered equations are missing"
+
+
+def test_no_page_loads_scripts_or_styles_from_the_network(built_book):
+    for page in built_book.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        remote = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', text)
+        assert not remote, f"{page.relative_to(built_book)} loads {remote}"
+
+
+def test_launch_buttons_point_to_the_configured_repository(built_book):
+    url, branch = notebook_setup.repository()
+    repo_path = url.removeprefix("https://github.com/")
+    chapter = (built_book / "book" / "01-neurons.html").read_text(encoding="utf-8")
+    colab = f"https://colab.research.google.com/github/{repo_path}/blob/{branch}/book/01-neurons.ipynb"
+    assert colab in chapter, "no Colab button for the chapter notebook"
+    binder = re.search(r'href="(https://mybinder\.org/v2/gh/[^"]+)"', chapter)
+    assert binder and f"{repo_path}/{branch}" in binder.group(1) and "book/01-neurons.ipynb" in binder.group(1)
+
+
+def test_datasets_are_credited_with_their_licences(built_book):
+    text = (built_book / "book" / "data.html").read_text(encoding="utf-8")
+    for needle in ("CC BY-SA 3.0", "MIT", "Zalando", "LeCun", "Shakespeare", "Box"):
+        assert needle in text, f"the data page does not mention {needle}"

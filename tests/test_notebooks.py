@@ -1,0 +1,95 @@
+"""The committed notebooks: executed top to bottom, from their current code, with the set-up cell.
+
+nbval (run by the same pytest command over book/ and solutions/) re-executes every notebook and
+compares the deterministic outputs; this file checks what nbval cannot see: that cells whose
+output is not compared were not edited after the notebook was executed, and that the notebooks
+are those the book and the grader expect.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from dlbook.notebooks import code_cell_hashes
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import notebook_setup  # noqa: E402
+
+NOTEBOOKS = notebook_setup.notebooks()
+ids = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
+
+
+def test_every_chapter_is_in_the_table_of_contents():
+    toc = (ROOT / "_toc.yml").read_text()
+    listed = set(re.findall(r"file:\s*(\S+)", toc))
+    for nb in (ROOT / "book").glob("*.ipynb"):
+        assert f"book/{nb.stem}" in listed, f"{nb.name} is not in _toc.yml"
+    for entry in listed:
+        assert any((ROOT / f"{entry}{ext}").is_file() for ext in (".md", ".ipynb")), f"_toc.yml: {entry} missing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_notebook_was_executed_in_order_without_errors(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    counts = [c.execution_count for c in code]
+    assert counts == list(range(1, len(code) + 1)), (
+        f"{path.name}: execution counts {counts} are not 1..{len(code)}; run `make execute NB={path.relative_to(ROOT)}`"
+    )
+    for i, cell in enumerate(code):
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert not errors, f"{path.name}: code cell {i + 1} stored an error output"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_outputs_come_from_the_current_code(path):
+    nb = nbformat.read(path, as_version=4)
+    recorded = nb.metadata.get("dlbook", {}).get("cell_sha256")
+    assert recorded, f"{path.name} was not executed with tools/execute_notebooks.py (no cell hashes)"
+    current = code_cell_hashes(nb)
+    assert len(current) == len(recorded), f"{path.name}: code cells were added or removed since it was executed"
+    edited = [i + 1 for i, (a, b) in enumerate(zip(current, recorded)) if a != b]
+    assert not edited, (
+        f"{path.name}: code cells {edited} were edited after the notebook was executed; "
+        f"run `make execute NB={path.relative_to(ROOT)}`"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_first_code_cell_is_the_setup_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    first = notebook_setup.first_code_cell(nb)
+    assert first.source == notebook_setup.expected_cell(path), (
+        f"{path.name}: the set-up cell differs from tools/notebook_setup.py; run `make execute`"
+    )
+    url, branch = notebook_setup.repository()
+    assert f"git+{url}@{branch}" in first.source
+
+
+def test_repository_url_is_configured_once():
+    """The repository URL appears in _config.yml and nowhere else that is written by hand."""
+    url, _ = notebook_setup.repository()
+    generated = {"book", "solutions", "exercises", "_build", ".venv", ".git"}
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in ROOT.rglob("*")
+        if p.is_file() and p.suffix in {".py", ".md", ".yml", ".toml", ".txt", ".cfg"}
+        and not generated & set(p.relative_to(ROOT).parts) and p.name != "_config.yml"
+        and url in p.read_text(encoding="utf-8", errors="ignore")
+    ]  # fmt: skip
+    assert not offenders, f"the repository URL is hard-coded outside _config.yml in {offenders}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_book_notebooks_check_their_budget(path):
+    if path.parent.name != "book":
+        pytest.skip("exercise masters have no run-time budget")
+    nb = nbformat.read(path, as_version=4)
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    assert "assert elapsed" in last.source, f"{path.name}: the last cell must assert the chapter's time budget"
