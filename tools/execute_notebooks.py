@@ -25,7 +25,6 @@ from notebook_setup import ROOT, notebooks, sync  # noqa: E402
 sys.path.insert(0, str(ROOT / "src"))
 from dlbook.notebooks import code_cell_hashes  # noqa: E402
 
-
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 

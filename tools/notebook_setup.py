@@ -29,13 +29,14 @@ def repository() -> tuple[str, str]:
 
 def chapter_cell() -> str:
     url, branch = repository()
-    return f'''{MARKER} (Colab, Binder or a fresh Jupyter): installs the course package `dlbook` if it is missing.
+    return f'''{MARKER} (Colab, Binder or a fresh Jupyter): installs the course package `dlbook` if missing.
 import importlib.util
 import subprocess
 import sys
 
+COURSE = "git+{url}@{branch}"
 if importlib.util.find_spec("dlbook") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "git+{url}@{branch}"], check=True)'''
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", COURSE], check=True)'''
 
 
 def exercise_cell(notebook_name: str) -> str:
@@ -46,16 +47,17 @@ import os
 import subprocess
 import sys
 
+REPOSITORY, BRANCH = "{url}", "{branch}"
 if "google.colab" in sys.modules:  # Colab: the course's exercise tests must be on disk
     if not os.path.isdir("/content/course"):
-        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", "{branch}",
-                        "{url}", "/content/course"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "/content/course", "otter-grader"],
-                   check=True)
+        clone = ["git", "clone", "--quiet", "--depth", "1", "--branch", BRANCH, REPOSITORY, "/content/course"]
+        subprocess.run(clone, check=True)
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "/content/course", "otter-grader"]
+    subprocess.run(pip, check=True)
     os.chdir("/content/course/exercises")
 elif importlib.util.find_spec("dlbook") is None or importlib.util.find_spec("otter") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "git+{url}@{branch}", "otter-grader"],
-                   check=True)
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", f"git+{{REPOSITORY}}@{{BRANCH}}", "otter-grader"]
+    subprocess.run(pip, check=True)
 
 import otter
 

@@ -1,0 +1,59 @@
+"""Shared fixtures: the offline data mirror, a small fake copy of it, and a no-network guard."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pooch
+import pytest
+
+# The offline mirror sits beside the repository: <root>/main/tests/conftest.py -> <root>/shared/data.
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# The small files of the mirror (a few kB to 1 MB), enough for the error-path tests.
+SMALL_FILES = (
+    "mnist/t10k-labels-idx1-ubyte.gz",
+    "timeseries/airline-passengers.csv",
+    "tinyshakespeare/input.txt",
+)
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir() -> Path:
+    """The offline data mirror (read-only); the test is skipped when it is absent."""
+    if not (SHARED_DATA / "SHA256SUMS").is_file():
+        pytest.skip(f"offline data mirror not found at {SHARED_DATA} (expected shared/data beside the repo)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def offline_data(shared_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point ``DLBOOK_DATA`` at the shared offline mirror and return its path."""
+    monkeypatch.setenv("DLBOOK_DATA", str(shared_data_dir))
+    return shared_data_dir
+
+
+@pytest.fixture
+def fake_data_dir(shared_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A writable folder laid out like shared/data holding copies of the small files only.
+
+    ``DLBOOK_DATA`` points at it. The large image files are missing on purpose.
+    """
+    root = tmp_path / "data"
+    for rel in SMALL_FILES:
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shared_data_dir / rel, target)  # copyfile: the copy is writable
+    monkeypatch.setenv("DLBOOK_DATA", str(root))
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _no_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach the network: a download that a test did not fake fails loudly."""
+
+    def refuse(url, *args, **kwargs):
+        raise RuntimeError(f"a test tried to download {url}; fake pooch.retrieve or set DLBOOK_DATA")
+
+    monkeypatch.setattr(pooch, "retrieve", refuse)

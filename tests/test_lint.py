@@ -1,0 +1,15 @@
+"""House style: ruff is clean on the package, the tests, the tools and the notebooks."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ruff_is_clean():
+    ruff = str(Path(sys.executable).with_name("ruff"))
+    targets = ["src", "tests", "tools", "conftest.py", "book", "solutions"]
+    command = [ruff, "check", "--output-format", "concise", *targets]
+    run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, f"ruff found problems:\n{run.stdout}{run.stderr}"
