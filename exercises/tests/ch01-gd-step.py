@@ -1,18 +1,20 @@
-OK_FORMAT = True
+from otter.test_files import test_case
 
-test = {   'name': 'ch01-gd-step',
-    'points': 3,
-    'suites': [   {   'cases': [   {   'code': '>>> from dlbook import torch_reference\n'
-                                               '>>> rng = np.random.default_rng(301)\n'
-                                               '>>> n, d = (int(rng.integers(5, 30)), int(rng.integers(1, 6)))\n'
-                                               '>>> X, y, w, b = (rng.normal(size=(n, d)), rng.normal(size=n), rng.normal(size=d), float(rng.normal()))\n'
-                                               ">>> result = check_tuple('gd_step(...)', answer_of(gd_step, w, b, X, y, 0.1), 2)\n"
-                                               '>>> new_w, new_b = torch_reference.gd_step(w, b, X, y, 0.1)\n'
-                                               ">>> check_array('new_w', result[0], new_w)\n"
-                                               ">>> check_scalar('new_b', result[1], new_b)\n",
-                                       'hidden': False,
-                                       'locked': False}],
-                      'scored': True,
-                      'setup': '',
-                      'teardown': '',
-                      'type': 'doctest'}]}
+OK_FORMAT = False
+
+name = "ch01-gd-step"
+points = 3
+
+@test_case(points=None, hidden=False)
+def test_gd_step_public_1(gd_step):
+    import numpy as np
+    from dlbook import torch_reference
+    from dlbook.grading import answer_of, check_array, check_scalar, check_tuple
+    rng = np.random.default_rng(301)
+    n, d = (int(rng.integers(5, 30)), int(rng.integers(1, 6)))
+    X, y, w, b = (rng.normal(size=(n, d)), rng.normal(size=n), rng.normal(size=d), float(rng.normal()))
+    result = check_tuple('gd_step(...)', answer_of(gd_step, w, b, X, y, 0.1), 2)
+    new_w, new_b = torch_reference.gd_step(w, b, X, y, 0.1)
+    check_array('new_w', result[0], new_w)
+    check_scalar('new_b', result[1], new_b)
+
