@@ -32,6 +32,8 @@ def execute(path: Path) -> float:
     sync(path)
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("jupytext", None)
+    for cell in nb.cells:
+        cell.metadata.pop("lines_to_next_cell", None)
     nb.metadata["kernelspec"] = KERNELSPEC
     start = time.perf_counter()
     client = NotebookClient(

@@ -29,7 +29,8 @@ def repository() -> tuple[str, str]:
 
 def chapter_cell() -> str:
     url, branch = repository()
-    return f'''{MARKER} (Colab, Binder or a fresh Jupyter): installs the course package `dlbook` if missing.
+    return f'''{MARKER} (Colab, Binder or a fresh Jupyter):
+# installs the course package `dlbook` if it is missing.
 import importlib.util
 import subprocess
 import sys
@@ -41,7 +42,8 @@ if importlib.util.find_spec("dlbook") is None:
 
 def exercise_cell(notebook_name: str) -> str:
     url, branch = repository()
-    return f'''{MARKER} (Colab, Binder or a fresh Jupyter): installs `dlbook` and otter-grader if missing.
+    return f'''{MARKER} (Colab, Binder or a fresh Jupyter):
+# installs the course package `dlbook` and otter-grader if they are missing.
 import importlib.util
 import os
 import subprocess
@@ -77,14 +79,18 @@ def sync(path: Path) -> bool:
     nb = nbformat.read(path, as_version=4)
     cell = first_code_cell(nb)
     want = expected_cell(path)
-    if cell is not None and cell.source == want:
+    tags = ["hide-input"] if path.parent.name == "book" else []  # the HTML book folds it away
+    if cell is not None and cell.source == want and cell.metadata.get("tags", []) == tags:
         return False
-    if cell is not None and cell.source.startswith(MARKER):
-        cell.source = want
-    else:
-        new = nbformat.v4.new_code_cell(want)
+    if cell is None or not cell.source.startswith(MARKER):
+        cell = nbformat.v4.new_code_cell(want)
         first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
-        nb.cells.insert(first_code, new)
+        nb.cells.insert(first_code, cell)
+    cell.source = want
+    if tags:
+        cell.metadata["tags"] = tags
+    else:
+        cell.metadata.pop("tags", None)
     nbformat.write(nb, path)
     return True
 

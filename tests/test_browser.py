@@ -1,0 +1,382 @@
+"""The built HTML book, driven in headless Chromium: pages load cleanly and offline, math is typeset,
+images and internal links work, launch buttons point to the repository, search finds a chapter.
+
+Every page is visited once (module-scoped fixture); the tests then check what was recorded. A
+full-page screenshot of each page lands in artifacts/screenshots/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urldefrag, urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+RAW_MATH = ("\\[", "$$", "\\begin{", "\\tag{")
+# A toolchain bug, not the book's: sphinx-thebe 0.3.1 adds its inline config script (`const THEBE_JS_URL
+# = ...`) with app.add_js_file(None, body=...) at env-before-read-docs, and Sphinx 7.4 then emits it twice
+# in every page, so the second copy throws. Harmless (thebe is not used) and pinned by
+# test_thebe_config_is_declared_once, which fails (XPASS) once the toolchain is fixed.
+KNOWN_PAGE_ERRORS = {"Identifier 'THEBE_JS_URL' has already been declared"}
+
+pytestmark = pytest.mark.browser
+
+if not CHROMIUM.is_file():
+    pytest.skip(
+        f"{CHROMIUM} is missing (Debian's chromium; `make system-deps` installs it as root)",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+
+
+def toc_entries() -> list[str]:
+    """Root and files of _toc.yml, without suffix, e.g. 'book/intro'."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    entries = [toc["root"]]
+    for part in toc.get("parts", []):
+        entries += [chapter["file"] for chapter in part.get("chapters", [])]
+    return [re.sub(r"\.(md|ipynb)$", "", entry) for entry in entries]
+
+
+def notebook_entries() -> list[str]:
+    return [entry for entry in toc_entries() if (ROOT / f"{entry}.ipynb").is_file()]
+
+
+def config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+PAGES = toc_entries()
+NOTEBOOKS = notebook_entries()
+
+
+# ---------------------------------------------------------------------------------------- fixtures
+def _sources() -> list[Path]:
+    mathjax = ROOT / "book" / "_static" / "mathjax"
+    files = [ROOT / "_config.yml", ROOT / "_toc.yml"]
+    files += [p for p in (ROOT / "book").rglob("*") if p.is_file() and mathjax not in p.parents]
+    return files
+
+
+def _build_is_stale() -> bool:
+    # index.html is only written when missing (sphinx-external-toc), so the pages' own files date the build.
+    built = [HTML / "index.html"] + [HTML / f"{entry}.html" for entry in PAGES]
+    if not all(p.is_file() for p in built):
+        return True
+    return max(p.stat().st_mtime for p in _sources()) > min(p.stat().st_mtime for p in built)
+
+
+@pytest.fixture(scope="module")
+def book_html() -> Path:
+    """The built book; built as tests/test_book.py does (warnings as errors) only when stale."""
+    if _build_is_stale():
+        subprocess.run([sys.executable, str(ROOT / "tools" / "fetch_mathjax.py")], check=True)
+        jb = str(Path(sys.executable).with_name("jupyter-book"))
+        run = subprocess.run(
+            [jb, "build", str(ROOT), "--builder", "html", "--all", "-W", "-n", "--keep-going"],
+            capture_output=True, text=True, cwd=ROOT, timeout=1200,
+        )  # fmt: skip
+        log = run.stdout + run.stderr
+        assert run.returncode == 0, f"the book build failed or warned:\n{log[-5000:]}"
+        assert "WARNING" not in log, f"the book build printed warnings:\n{log[-5000:]}"
+    return HTML
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(book_html: Path):
+    """http://127.0.0.1:<free port>/ serving the built book from a background thread."""
+    handler = functools.partial(_QuietHandler, directory=str(book_html))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@dataclass
+class Visit:
+    url: str
+    status: int | None = None
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+    failed_local: list[str] = field(default_factory=list)
+    has_math: bool = False
+    mathjax_ready: bool = False
+    math: dict = field(default_factory=dict)
+    inner_text: str = ""
+    images: list[dict] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    launch: list[str] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+
+
+@pytest.fixture(scope="module")
+def browser_context(server: str):
+    """A Chromium context that aborts (and records) every request leaving 127.0.0.1."""
+    external: list[str] = []
+
+    def guard(route, request):
+        if urlsplit(request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            external.append(request.url)
+            route.abort()
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route("**/*", guard)
+        yield context, external
+        context.close()
+        browser.close()
+
+
+JS_COLLECT = """() => {
+  const text = el => (el ? el.innerText.trim() : "");
+  const images = [...document.images].map(img => ({
+    src: img.currentSrc || img.src, alt: (img.getAttribute("alt") || "").trim(),
+    complete: img.complete, naturalWidth: img.naturalWidth,
+    caption: text(img.closest("figure") && img.closest("figure").querySelector("figcaption")),
+  }));
+  const anchors = [...document.querySelectorAll("a[href]")];
+  const sameOrigin = anchors.filter(a => { try { return new URL(a.href).origin === location.origin; }
+                                           catch (e) { return false; } });
+  const launch = anchors.map(a => a.href).filter(h => /colab\\.research\\.google\\.com|mybinder\\.org/.test(h));
+  const maths = [...document.querySelectorAll(".math")];
+  return {
+    images, links: sameOrigin.map(a => a.href), launch,
+    ids: [...document.querySelectorAll("[id]")].map(e => e.id)
+           .concat([...document.querySelectorAll("a[name]")].map(e => e.getAttribute("name"))),
+    math: { elements: maths.length,
+            untypeset: maths.filter(m => !m.querySelector("mjx-container")).length,
+            containers: document.querySelectorAll("mjx-container").length,
+            errors: [...document.querySelectorAll("mjx-merror")].map(e => e.textContent).slice(0, 5) },
+    innerText: document.body.innerText,
+  };
+}"""
+
+JS_MATHJAX = """async () => {
+  await MathJax.startup.promise;
+  if (MathJax.typesetPromise) { await MathJax.typesetPromise(); }
+  return true;
+}"""
+
+JS_EAGER_IMAGES = """async () => {
+  for (const img of document.images) { img.loading = "eager"; }
+  await Promise.all([...document.images].map(img => img.decode().catch(() => null)));
+  await document.fonts.ready;
+}"""
+
+
+@pytest.fixture(scope="module")
+def visits(browser_context, server: str) -> dict[str, Visit]:
+    """Each page of _toc.yml visited once; a full-page screenshot of each in artifacts/screenshots/."""
+    context, external = browser_context
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Visit] = {}
+    for entry in PAGES:
+        visit = Visit(url=f"{server}{entry}.html")
+        page = context.new_page()
+        page.on("console", lambda m, v=visit: m.type == "error" and v.console_errors.append(m.text))
+        page.on("pageerror", lambda e, v=visit: v.page_errors.append(str(e)))
+        page.on(
+            "response",
+            lambda r, v=visit: r.status >= 400 and v.failed_local.append(f"{r.status} {r.url}"),
+        )
+        page.on(
+            "requestfailed",
+            lambda r, v=visit: (
+                urlsplit(r.url).hostname == "127.0.0.1" and v.failed_local.append(f"{r.failure} {r.url}")
+            ),
+        )
+        before = len(external)
+        response = page.goto(visit.url, wait_until="load")
+        visit.status = response.status if response else None
+        visit.has_math = page.evaluate("() => document.querySelector('.math') !== null")
+        if visit.has_math:
+            try:
+                page.wait_for_function(
+                    "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=15_000
+                )
+                visit.mathjax_ready = page.evaluate(JS_MATHJAX)
+            except sync_api.Error as exc:
+                visit.page_errors.append(f"MathJax did not start: {exc}")
+        page.evaluate(JS_EAGER_IMAGES)
+        data = page.evaluate(JS_COLLECT)
+        visit.images, visit.links, visit.launch = data["images"], data["links"], data["launch"]
+        visit.ids, visit.math, visit.inner_text = set(data["ids"]), data["math"], data["innerText"]
+        page.screenshot(path=str(SCREENSHOTS / f"{Path(entry).name}.png"), full_page=True)
+        visit.external_requests = external[before:]
+        page.close()
+        results[entry] = visit
+    return results
+
+
+class _IdCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value and (name == "id" or (tag == "a" and name == "name")):
+                self.ids.add(value)
+
+
+# ------------------------------------------------------------------------------------------- tests
+@pytest.mark.parametrize("entry", PAGES)
+def test_page_loads_without_errors(visits, entry):
+    """HTTP 200, no console errors, no uncaught page errors, no same-origin request failing."""
+    visit = visits[entry]
+    assert visit.status == 200, f"{visit.url} answered {visit.status}"
+    assert not visit.console_errors, f"console errors on {entry}: {visit.console_errors}"
+    page_errors = [e for e in visit.page_errors if e not in KNOWN_PAGE_ERRORS]
+    assert not page_errors, f"page errors on {entry}: {page_errors}"
+    assert not visit.failed_local, f"failed requests on {entry}: {visit.failed_local}"
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_page_makes_no_request_beyond_localhost(visits, entry):
+    assert not visits[entry].external_requests, (
+        f"{entry} tried to reach the network (aborted): {visits[entry].external_requests}"
+    )
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_math_is_typeset(visits, entry):
+    """MathJax finished, every .math element holds an mjx-container, no MathJax error, no raw TeX shown."""
+    visit = visits[entry]
+    if visit.has_math:
+        assert visit.mathjax_ready, f"MathJax did not finish on {entry}"
+        assert visit.math["containers"] > 0, f"{entry} has math but no mjx-container"
+        assert visit.math["untypeset"] == 0, (
+            f"{visit.math['untypeset']} of {visit.math['elements']} equations on {entry} were not typeset"
+        )
+    raw = [token for token in RAW_MATH if token in visit.inner_text]
+    for token in raw:
+        at = visit.inner_text.index(token)
+        pytest.fail(f"raw TeX {token!r} visible on {entry}: ...{visit.inner_text[max(0, at - 80) : at + 80]}...")
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_math_has_no_mathjax_errors(visits, entry):
+    """No equation renders as a MathJax error box (mjx-merror)."""
+    errors = visits[entry].math.get("errors", [])
+    assert not errors, f"MathJax errors on {entry}: {errors}"
+
+
+@pytest.mark.xfail(strict=True, reason="sphinx-thebe 0.3.1 + Sphinx 7.4 declare THEBE_JS_URL twice per page")
+def test_thebe_config_is_declared_once(visits):
+    """Pins the toolchain bug behind KNOWN_PAGE_ERRORS; drop both once this passes (XPASS fails the run)."""
+    errors = {e for visit in visits.values() for e in visit.page_errors}
+    assert not KNOWN_PAGE_ERRORS & errors, sorted(KNOWN_PAGE_ERRORS & errors)
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_images_load(visits, entry):
+    broken = [img["src"] for img in visits[entry].images if not img["complete"] or img["naturalWidth"] == 0]
+    assert not broken, f"images that did not load on {entry}: {broken}"
+
+
+def _has_text_alternative(img: dict) -> bool:
+    """A real alt text (not the file path myst-nb puts there) or a figure caption."""
+    alt = img["alt"]
+    alt_is_path = bool(re.fullmatch(r"\S+\.(png|jpe?g|gif|svg|webp)", alt, flags=re.I))
+    return (bool(alt) and not alt_is_path) or bool(img["caption"])
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_images_have_alt_text_or_caption(visits, entry):
+    missing = [img["src"] for img in visits[entry].images if not _has_text_alternative(img)]
+    assert not missing, f"images on {entry} without alt text or figure caption: {missing}"
+
+
+def test_internal_links_resolve(visits, server):
+    """Every same-origin <a href> answers 200 and its #fragment names an element of the target page."""
+    ids_by_url = {urldefrag(v.url).url: v.ids for v in visits.values()}
+    links: dict[str, set[str]] = {}
+    for entry, visit in visits.items():
+        for href in visit.links:
+            links.setdefault(href, set()).add(entry)
+    problems = []
+    fetched: dict[str, tuple[int, bytes]] = {}
+    for href, sources in sorted(links.items()):
+        url, fragment = urldefrag(href)
+        url = url.split("?", 1)[0]
+        if url not in fetched:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    fetched[url] = (response.status, response.read())
+            except urllib.error.HTTPError as exc:
+                fetched[url] = (exc.code, b"")
+        status, body = fetched[url]
+        if status != 200:
+            problems.append(f"{href} -> {status} (linked from {sorted(sources)})")
+            continue
+        if fragment:
+            if url not in ids_by_url:
+                collector = _IdCollector()
+                collector.feed(body.decode("utf-8", errors="replace"))
+                ids_by_url[url] = collector.ids
+            if unquote(fragment) not in ids_by_url[url]:
+                problems.append(f"{href}: no element with id {unquote(fragment)!r} (linked from {sorted(sources)})")
+    assert links, "no internal links found at all"
+    assert not problems, "broken internal links:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("entry", NOTEBOOKS)
+def test_launch_buttons_point_to_the_notebook_in_the_repository(visits, entry):
+    repository = config()["repository"]
+    owner_repo = repository["url"].removeprefix("https://github.com/").strip("/")
+    branch = repository["branch"]
+    launch = visits[entry].launch
+    colab = [h for h in launch if h.startswith("https://colab.research.google.com/")]
+    binder = [h for h in launch if h.startswith("https://mybinder.org/")]
+    assert colab == [f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{entry}.ipynb"], colab
+    assert len(binder) == 1, f"expected one Binder button on {entry}, found {binder}"
+    parts = urlsplit(binder[0])
+    assert parts.path == f"/v2/gh/{owner_repo}/{branch}", binder[0]
+    urlpath = parse_qs(parts.query).get("urlpath", [""])[0]
+    assert urlpath.endswith(f"/{entry}.ipynb"), f"Binder opens {urlpath!r}, not {entry}.ipynb"
+
+
+def test_search_finds_a_chapter(browser_context, server, book_html):
+    term, chapter = "perceptron", "book/01-neurons"
+    assert term in (book_html / f"{chapter}.html").read_text(encoding="utf-8").lower()
+    context, _ = browser_context
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}search.html?q={term}", wait_until="load")
+    page.wait_for_selector("#search-results ul.search li a", timeout=20_000)
+    hrefs = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.href)")
+    page.close()
+    errors = [e for e in errors if e not in KNOWN_PAGE_ERRORS]
+    assert not errors, errors
+    assert any(urlsplit(h).path == f"/{chapter}.html" for h in hrefs), f"{chapter} not among {hrefs}"
