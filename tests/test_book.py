@@ -71,3 +71,26 @@ def test_datasets_are_credited_with_their_licences(built_book):
     text = (built_book / "book" / "data.html").read_text(encoding="utf-8")
     for needle in ("CC BY-SA 3.0", "MIT", "Zalando", "LeCun", "Shakespeare", "Box"):
         assert needle in text, f"the data page does not mention {needle}"
+
+
+def chapters() -> list[str]:
+    return sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
+
+
+def test_every_chapter_has_a_run_this_chapter_box(built_book):
+    for chapter in chapters():
+        page = (built_book / "book" / f"{chapter}.html").read_text(encoding="utf-8")
+        box_pattern = r'<div class="(?:tip admonition|admonition tip)">\s*<p class="admonition-title">Run this chapter</p>'
+        box = re.search(box_pattern + r"(.*?)</div>", page, re.S)
+        assert box, f"{chapter}: no 'Run this chapter' box"
+        for needle in ("2-core", "Colab", "JupyterLab"):
+            assert needle in box.group(1), f"{chapter}: the 'Run this chapter' box does not mention {needle}"
+
+
+def test_pages_offer_their_source_for_download(built_book):
+    for entry in re.findall(r"(?:root|file):\s*(\S+)", (ROOT / "_toc.yml").read_text()):
+        source = next(ROOT.glob(f"{entry}.*"))
+        page = (built_book / f"{entry}.html").read_text(encoding="utf-8")
+        link = f"_sources/{entry}{source.suffix}"
+        assert link in page, f"{entry}: no download link to its {source.suffix} source"
+        assert (built_book / link).is_file(), f"{link} is not in the built book"
