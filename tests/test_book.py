@@ -80,7 +80,8 @@ def chapters() -> list[str]:
 def test_every_chapter_has_a_run_this_chapter_box(built_book):
     for chapter in chapters():
         page = (built_book / "book" / f"{chapter}.html").read_text(encoding="utf-8")
-        box_pattern = r'<div class="(?:tip admonition|admonition tip)">\s*<p class="admonition-title">Run this chapter</p>'
+        box_pattern = r'<div class="(?:tip admonition|admonition tip)">\s*'
+        box_pattern += r'<p class="admonition-title">Run this chapter</p>'
         box = re.search(box_pattern + r"(.*?)</div>", page, re.S)
         assert box, f"{chapter}: no 'Run this chapter' box"
         for needle in ("2-core", "Colab", "JupyterLab"):
