@@ -1,0 +1,210 @@
+"""Neural-network layers in NumPy, each with a hand-written backward pass (chapter 2).
+
+Every layer has the same small interface:
+
+* ``forward(x)`` returns the output and caches what the backward pass needs;
+* ``backward(grad)`` takes dL/d(output) and returns dL/d(input); a layer with parameters also
+  writes dL/d(parameter) into ``grads`` (in place: the arrays never change identity, so an
+  optimizer can hold on to them);
+* ``params`` and ``grads`` are dicts of arrays with the same keys (empty without parameters);
+* ``train()`` / ``eval()`` switch the mode (only :class:`Dropout` behaves differently).
+
+Batches are rows: ``x`` has shape ``(N, features)``, and a linear layer computes ``x @ W + b`` with
+``W`` of shape ``(in_features, out_features)`` (PyTorch stores the transpose). Training runs in
+float32; pass ``dtype=np.float64`` for gradient checks. Equation numbers refer to chapter 2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "Dropout",
+    "Layer",
+    "Linear",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Tanh",
+    "accuracy",
+    "init_weight",
+    "log_softmax",
+    "softmax_cross_entropy",
+]
+
+
+class Layer:
+    """Base class: no parameters, train mode, ``layer(x)`` is ``layer.forward(x)``."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.training = True
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def train(self) -> Layer:
+        self.training = True
+        return self
+
+    def eval(self) -> Layer:
+        self.training = False
+        return self
+
+
+def init_weight(fan_in: int, fan_out: int, rng: np.random.Generator, init: str = "he",
+                dtype=np.float32) -> np.ndarray:  # fmt: skip
+    """A ``(fan_in, fan_out)`` weight matrix drawn from a zero-mean normal distribution.
+
+    ``"he"``: variance 2 / fan_in (for ReLU); ``"xavier"``: variance 2 / (fan_in + fan_out)
+    (Glorot, for tanh and sigmoid); ``"normal"``: variance 1, the naive choice that fails.
+    """
+    variances = {"he": 2.0 / fan_in, "xavier": 2.0 / (fan_in + fan_out), "normal": 1.0}
+    if init not in variances:
+        raise ValueError(f"init must be one of {sorted(variances)}, not {init!r}")
+    return (rng.standard_normal((fan_in, fan_out)) * np.sqrt(variances[init])).astype(dtype)
+
+
+class Linear(Layer):
+    """``y = x @ W + b``: an affine map from ``in_features`` to ``out_features``.
+
+    ``input_grad=False`` skips dL/dx in ``backward`` (returns ``None``): the first layer of a
+    network needs no gradient for its input images, and PyTorch skips it too.
+    """
+
+    def __init__(self, in_features: int, out_features: int, rng: np.random.Generator,
+                 init: str = "he", dtype=np.float32, input_grad: bool = True):  # fmt: skip
+        super().__init__()
+        self.params = {"W": init_weight(in_features, out_features, rng, init, dtype),
+                       "b": np.zeros(out_features, dtype=dtype)}  # fmt: skip
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.input_grad = input_grad
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = x  # (N, in)
+        return x @ self.params["W"] + self.params["b"]  # (2.1): (N, out)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        np.matmul(self.x.T, grad, out=self.grads["W"])  # (2.8): dL/dW = x^T dL/dy
+        np.sum(grad, axis=0, out=self.grads["b"])  # (2.9): dL/db = sum over the batch
+        return grad @ self.params["W"].T if self.input_grad else None  # (2.10): dL/dx = dL/dy W^T
+
+
+class ReLU(Layer):
+    """``max(x, 0)``, element-wise."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.positive = x > 0
+        return np.maximum(x, 0)  # (2.2)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad * self.positive  # (2.11), (2.12): relu'(z) = 1 where z > 0, else 0
+
+
+class Sigmoid(Layer):
+    """``1 / (1 + exp(-x))``, element-wise, computed without overflow for large ``|x|``."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+        self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)  # (2.2)
+        return self.out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad * self.out * (1 - self.out)  # (2.11), (2.13): sigmoid' = s (1 - s), at the output s
+
+
+class Tanh(Layer):
+    """``tanh(x)``, element-wise."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = np.tanh(x)  # (2.2)
+        return self.out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad * (1 - self.out**2)  # (2.11), (2.14): tanh' = 1 - tanh^2
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each entry with probability ``p`` and scale the rest
+    by ``1 / (1 - p)``, so that the expected output equals the input; in eval mode, identity."""
+
+    def __init__(self, p: float, rng: np.random.Generator):
+        super().__init__()
+        if not 0 <= p < 1:
+            raise ValueError(f"the drop probability p must be in [0, 1), got {p}")
+        self.p, self.rng = p, rng
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if not self.training or self.p == 0:
+            self.mask = None
+            return x
+        keep = self.rng.random(x.shape, dtype=np.float32) >= self.p
+        self.mask = (keep / (1 - self.p)).astype(x.dtype)  # (2.16)
+        return x * self.mask
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad if self.mask is None else grad * self.mask  # (2.17)
+
+
+class Sequential(Layer):
+    """Layers applied in order; ``params``/``grads`` gather theirs under keys ``"<index>.<name>"``."""
+
+    def __init__(self, *layers: Layer):
+        super().__init__()
+        self.layers = list(layers)
+        for i, layer in enumerate(self.layers):
+            for name in layer.params:
+                self.params[f"{i}.{name}"] = layer.params[name]
+                self.grads[f"{i}.{name}"] = layer.grads[name]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+        return grad
+
+    def train(self) -> Sequential:
+        for layer in [self, *self.layers]:
+            layer.training = True
+        return self
+
+    def eval(self) -> Sequential:
+        for layer in [self, *self.layers]:
+            layer.training = False
+        return self
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """``log softmax`` along the last axis, stable for any finite logits (log-sum-exp trick)."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)  # (2.15): the largest becomes 0
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy of ``softmax(logits)`` against integer ``labels``, and its gradient.
+
+    ``logits``: ``(N, K)``; ``labels``: ``(N,)`` integers in ``[0, K)``. Returns
+    ``(loss, dL/dlogits)`` with the gradient ``(softmax(logits) - onehot(labels)) / N``.
+    """
+    n = len(labels)
+    log_probs = log_softmax(logits)
+    loss = -log_probs[np.arange(n), labels].mean()  # (2.4) with (2.15)
+    grad = np.exp(log_probs)
+    grad[np.arange(n), labels] -= 1
+    return float(loss), grad / n  # (2.7)
+
+
+def accuracy(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Fraction of rows whose largest logit is at the true label."""
+    return float(np.mean(np.argmax(logits, axis=-1) == labels))

@@ -1,0 +1,255 @@
+"""dlbook.nn: every backward pass against finite differences and torch.autograd, in float64."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlbook.gradcheck import numerical_gradient, relative_error
+from dlbook.nn import (
+    Dropout,
+    Linear,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Tanh,
+    accuracy,
+    init_weight,
+    log_softmax,
+    softmax_cross_entropy,
+)
+
+TOLERANCE = 1e-6  # relative error, float64
+checks = settings(max_examples=10, deadline=None, derandomize=True)
+shapes = st.tuples(st.integers(1, 6), st.integers(1, 7), st.integers(1, 5))  # batch, in, out
+seeds = st.integers(0, 2**32 - 1)
+
+
+def t64(a: np.ndarray, grad: bool = False) -> torch.Tensor:
+    return torch.tensor(a, dtype=torch.float64, requires_grad=grad)
+
+
+def check_elementwise(layer, torch_fn, x: np.ndarray, upstream: np.ndarray) -> None:
+    """The loss sum(layer(x) * upstream) has dL/d(output) = upstream: compare dL/dx three ways."""
+    out = layer.forward(x)
+    grad = layer.backward(upstream)
+    numerical = numerical_gradient(lambda z: float(np.sum(layer.forward(z) * upstream)), x.copy())
+    xt = t64(x, grad=True)
+    torch_out = torch_fn(xt)
+    (torch_out * t64(upstream)).sum().backward()
+    np.testing.assert_allclose(out, torch_out.detach().numpy(), rtol=1e-12, atol=1e-15)
+    assert relative_error(grad, numerical) < TOLERANCE
+    assert relative_error(grad, xt.grad.numpy()) < 1e-12
+
+
+@checks
+@given(shape=shapes, seed=seeds)
+def test_linear_backward(shape, seed):
+    n, d_in, d_out = shape
+    rng = np.random.default_rng(seed)
+    layer = Linear(d_in, d_out, rng, dtype=np.float64)
+    layer.params["b"][...] = rng.normal(size=d_out)
+    x, upstream = rng.normal(size=(n, d_in)), rng.normal(size=(n, d_out))
+    layer.forward(x)
+    dx = layer.backward(upstream)
+
+    def loss(x, W, b):
+        return float(np.sum((x @ W + b) * upstream))
+
+    inputs = {"x": x, "W": layer.params["W"].copy(), "b": layer.params["b"].copy()}
+    analytic = {"x": dx, "W": layer.grads["W"], "b": layer.grads["b"]}
+    tensors = {k: t64(v, grad=True) for k, v in inputs.items()}
+    ((tensors["x"] @ tensors["W"] + tensors["b"]) * t64(upstream)).sum().backward()
+    for name, value in inputs.items():
+        others = {k: v for k, v in inputs.items() if k != name}
+        numerical = numerical_gradient(lambda v, name=name, others=others: loss(**{name: v}, **others), value)
+        assert relative_error(analytic[name], numerical) < TOLERANCE, name
+        assert relative_error(analytic[name], tensors[name].grad.numpy()) < 1e-12, name
+
+
+@checks
+@given(shape=shapes, seed=seeds)
+def test_activation_backward(shape, seed):
+    n, d, _ = shape
+    rng = np.random.default_rng(seed)
+    x, upstream = rng.normal(size=(n, d)) * 3, rng.normal(size=(n, d))
+    check_elementwise(ReLU(), torch.relu, x, upstream)
+    check_elementwise(Sigmoid(), torch.sigmoid, x, upstream)
+    check_elementwise(Tanh(), torch.tanh, x, upstream)
+
+
+def test_sigmoid_is_stable_for_large_inputs():
+    x = np.array([-1e4, -50.0, 0.0, 50.0, 1e4], dtype=np.float32)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        out = Sigmoid().forward(x)
+    np.testing.assert_allclose(out, torch.sigmoid(torch.from_numpy(x)).numpy(), rtol=1e-6, atol=0)
+    assert out.dtype == np.float32
+
+
+@checks
+@given(shape=shapes, seed=seeds, p=st.sampled_from([0.1, 0.5, 0.8]))
+def test_dropout_backward_uses_the_forward_mask(shape, seed, p):
+    n, d, _ = shape
+    rng = np.random.default_rng(seed)
+    layer = Dropout(p, np.random.default_rng(seed + 1))
+    x, upstream = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+    out = layer.forward(x)
+    mask = layer.mask
+    assert set(np.unique(mask)) <= {0.0, 1 / (1 - p)}
+    np.testing.assert_array_equal(out, x * mask)
+    grad = layer.backward(upstream)
+    # with its mask fixed, dropout is the linear map x -> x * mask
+    numerical = numerical_gradient(lambda z: float(np.sum(z * mask * upstream)), x.copy())
+    xt = t64(x, grad=True)
+    (xt * t64(mask) * t64(upstream)).sum().backward()
+    assert relative_error(grad, numerical) < TOLERANCE
+    assert relative_error(grad, xt.grad.numpy()) < 1e-12
+
+
+def test_dropout_train_and_eval():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 500)).astype(np.float32)
+    layer = Dropout(0.3, rng)
+    out = layer.forward(x)
+    assert out.dtype == np.float32
+    dropped = np.mean(out == 0)
+    assert abs(dropped - 0.3) < 0.01  # 200,000 draws: standard error 0.001
+    kept = out != 0
+    np.testing.assert_allclose(out[kept], x[kept] / 0.7, rtol=1e-6)
+    assert not np.array_equal(out, layer.forward(x)), "a new mask for every forward pass"
+    layer.eval()
+    assert layer.forward(x) is x
+    np.testing.assert_array_equal(layer.backward(x), x)
+    assert Dropout(0.0, rng).forward(x) is x
+
+
+def test_inverted_dropout_keeps_the_expectation():
+    rng = np.random.default_rng(1)
+    x = np.full((2000, 1000), 2.0)
+    out = Dropout(0.5, rng).forward(x)
+    assert abs(out.mean() - 2.0) < 0.01  # E[out] = x: nothing to rescale at test time
+
+
+def test_dropout_refuses_bad_probabilities():
+    for p in (-0.1, 1.0, 1.5):
+        with pytest.raises(ValueError, match="drop probability"):
+            Dropout(p, np.random.default_rng(0))
+
+
+@checks
+@given(shape=shapes, seed=seeds)
+def test_softmax_cross_entropy_backward(shape, seed):
+    n, _, k = shape
+    k += 1
+    rng = np.random.default_rng(seed)
+    logits, labels = rng.normal(size=(n, k)) * 3, rng.integers(0, k, size=n)
+    loss, grad = softmax_cross_entropy(logits, labels)
+    numerical = numerical_gradient(lambda z: softmax_cross_entropy(z, labels)[0], logits.copy())
+    zt = t64(logits, grad=True)
+    loss_t = torch.nn.functional.cross_entropy(zt, torch.from_numpy(labels))
+    loss_t.backward()
+    assert loss == pytest.approx(loss_t.item(), rel=1e-12)
+    assert relative_error(grad, numerical) < TOLERANCE
+    assert relative_error(grad, zt.grad.numpy()) < 1e-12
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_cross_entropy_is_stable_for_huge_logits(dtype):
+    rng = np.random.default_rng(3)
+    logits = (rng.choice([-1e4, 1e4], size=(8, 5)) + rng.normal(size=(8, 5))).astype(dtype)
+    labels = rng.integers(0, 5, size=8)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        loss, grad = softmax_cross_entropy(logits, labels)
+    zt = torch.tensor(logits, requires_grad=True)
+    loss_t = torch.nn.functional.cross_entropy(zt, torch.from_numpy(labels))
+    loss_t.backward()
+    assert np.isfinite(loss) and np.all(np.isfinite(grad))
+    assert grad.dtype == dtype
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert loss == pytest.approx(loss_t.item(), rel=rtol)
+    np.testing.assert_allclose(grad, zt.grad.numpy(), rtol=rtol, atol=1e-7)
+
+
+def test_log_softmax_matches_torch():
+    z = np.random.default_rng(4).normal(size=(3, 4)) * 100
+    np.testing.assert_allclose(log_softmax(z), torch.log_softmax(t64(z), dim=-1).numpy(), rtol=1e-12)
+
+
+@checks
+@given(seed=seeds, hidden=st.integers(1, 6), n=st.integers(1, 5))
+def test_sequential_mlp_backward(seed, hidden, n):
+    rng = np.random.default_rng(seed)
+    model = Sequential(Linear(4, hidden, rng, dtype=np.float64), Tanh(),
+                       Linear(hidden, hidden, rng, dtype=np.float64), ReLU(),
+                       Linear(hidden, 3, rng, dtype=np.float64))  # fmt: skip
+    for b in (model.params["0.b"], model.params["2.b"], model.params["4.b"]):
+        b[...] = rng.normal(size=b.shape) * 0.1
+    x, labels = rng.normal(size=(n, 4)), rng.integers(0, 3, size=n)
+    _, grad = softmax_cross_entropy(model.forward(x), labels)
+    dx = model.backward(grad)
+    assert sorted(model.params) == ["0.W", "0.b", "2.W", "2.b", "4.W", "4.b"]
+    tensors = {k: t64(v, grad=True) for k, v in model.params.items()}
+    xt = t64(x, grad=True)
+    h = torch.tanh(xt @ tensors["0.W"] + tensors["0.b"])
+    h = torch.relu(h @ tensors["2.W"] + tensors["2.b"])
+    logits = h @ tensors["4.W"] + tensors["4.b"]
+    torch.nn.functional.cross_entropy(logits, torch.from_numpy(labels)).backward()
+    for name, param in model.params.items():
+        def loss(_, name=name):
+            return softmax_cross_entropy(model.forward(x), labels)[0]
+
+        numerical = numerical_gradient(loss, param)
+        assert relative_error(model.grads[name], numerical) < TOLERANCE, name
+        assert relative_error(model.grads[name], tensors[name].grad.numpy()) < 1e-10, name
+    assert relative_error(dx, xt.grad.numpy()) < 1e-10
+
+
+def test_gradients_are_written_in_place():
+    rng = np.random.default_rng(5)
+    model = Sequential(Linear(3, 4, rng, input_grad=False), ReLU(), Linear(4, 2, rng))
+    arrays = {k: id(v) for k, v in model.grads.items()}
+    for _ in range(2):
+        x = rng.normal(size=(5, 3)).astype(np.float32)
+        _, grad = softmax_cross_entropy(model.forward(x), np.zeros(5, dtype=int))
+        assert model.backward(grad) is None  # the first layer skips dL/dx
+    assert {k: id(v) for k, v in model.grads.items()} == arrays
+    assert all(model.params[k] is model.layers[int(k[0])].params[k[2:]] for k in model.params)
+
+
+def test_float32_stays_float32():
+    rng = np.random.default_rng(6)
+    model = Sequential(Linear(5, 4, rng), Sigmoid(), Linear(4, 4, rng), Tanh(), Dropout(0.5, rng),
+                       Linear(4, 3, rng), ReLU())  # fmt: skip
+    x = rng.normal(size=(6, 5)).astype(np.float32)
+    out = model.forward(x)
+    assert out.dtype == np.float32
+    assert model.backward(np.ones_like(out)).dtype == np.float32
+    assert all(g.dtype == np.float32 for g in model.grads.values())
+
+
+def test_train_and_eval_reach_every_layer():
+    rng = np.random.default_rng(7)
+    model = Sequential(Linear(2, 2, rng), Dropout(0.5, rng))
+    model.eval()
+    assert not model.training and not model.layers[1].training
+    model.train()
+    assert model.layers[1].training
+
+
+def test_init_weight_variances():
+    rng = np.random.default_rng(8)
+    for init, variance in [("he", 2 / 784), ("xavier", 2 / (784 + 256)), ("normal", 1.0)]:
+        w = init_weight(784, 256, rng, init)
+        assert w.shape == (784, 256) and w.dtype == np.float32
+        assert w.var() == pytest.approx(variance, rel=0.02)
+        assert abs(w.mean()) < 0.01 * np.sqrt(variance) * 10
+    with pytest.raises(ValueError, match="init must be one of"):
+        init_weight(2, 2, rng, "uniform")
+
+
+def test_accuracy():
+    logits = np.array([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0]])
+    assert accuracy(logits, np.array([0, 1, 1])) == pytest.approx(2 / 3)
