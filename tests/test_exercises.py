@@ -109,20 +109,25 @@ def test_blank_exercise_scores_zero(master, assigned, tmp_path):
         assert "not written yet" in output or "is None" in output, f"{name}: unclear message:\n{output[-1500:]}"
 
 
-# Chapter 1: one kind of broken answer per question, every function of the question broken.
-BROKEN_CH01 = {
-    "ch01-activations": (
-        ["sigmoid", "sigmoid_grad", "tanh_grad", "relu", "relu_grad"],
-        "    raise ValueError('my bug')",
-        "raised ValueError: my bug",
-    ),
-    "ch01-losses": (
-        ["mse", "mse_grad", "bce_with_logits", "bce_with_logits_grad"],
-        "    while True:\n        pass",
-        "did not finish within",
-    ),
-    "ch01-gd-step": (["gd_step"], "    return np.zeros((1, 1)), 0.0", "has shape (1, 1)"),
-    "ch01-logistic-fit": (["fit_logistic"], "    return np.full(X.shape[1], np.nan), np.nan", "NaN"),
+RAISES = ("    raise ValueError('my bug')", "raised ValueError: my bug")
+LOOPS = ("    while True:\n        pass", "did not finish within")
+
+# One kind of broken answer per question, every function of the question broken:
+# question -> (function names, code put at the top of each, message the learner must see).
+BROKEN = {
+    "01-neurons": {
+        "ch01-activations": (["sigmoid", "sigmoid_grad", "tanh_grad", "relu", "relu_grad"], *RAISES),
+        "ch01-losses": (["mse", "mse_grad", "bce_with_logits", "bce_with_logits_grad"], *LOOPS),
+        "ch01-gd-step": (["gd_step"], "    return np.zeros((1, 1)), 0.0", "has shape (1, 1)"),
+        "ch01-logistic-fit": (["fit_logistic"], "    return np.full(X.shape[1], np.nan), np.nan", "NaN"),
+    },
+    "02-backprop": {
+        "ch02-linear-backward": (["linear_backward"], *RAISES),
+        "ch02-softmax-ce-backward": (["softmax_cross_entropy"], *LOOPS),
+        "ch02-adam-step": (["adam_step"], *RAISES),
+        "ch02-dropout": (["dropout_forward", "dropout_backward"], *LOOPS),
+        "ch02-debug-mlp": (["train_mlp"], *RAISES),
+    },
 }
 
 
@@ -135,15 +140,16 @@ def break_functions(nb, names: list[str], body: str) -> None:
         cells[0].source = pattern.sub(lambda m: m.group(0) + body + "\n", cells[0].source)
 
 
-def test_broken_answers_get_clear_messages_and_zero(assigned, tmp_path):
-    master = ROOT / "solutions" / "01-neurons.ipynb"
-    nb = nbformat.read(assigned[master.stem] / "autograder" / master.name, as_version=4)
-    for names, body, _ in BROKEN_CH01.values():
+@pytest.mark.parametrize("stem", sorted(BROKEN))
+def test_broken_answers_get_clear_messages_and_zero(stem, assigned, tmp_path):
+    master = ROOT / "solutions" / f"{stem}.ipynb"
+    nb = nbformat.read(assigned[stem] / "autograder" / master.name, as_version=4)
+    for names, body, _ in BROKEN[stem].values():
         break_functions(nb, names, body)
     submission = tmp_path / master.name
     nbformat.write(nb, submission)
-    scores = otter_run(assigned[master.stem], submission)
-    for question, (_, _, message) in BROKEN_CH01.items():
+    scores = otter_run(assigned[stem], submission)
+    for question, (_, _, message) in BROKEN[stem].items():
         score, max_score, output = scores[question]
         assert score == 0, f"{question}: a broken answer scores {score}/{max_score}"
         assert message in output, f"{question}: expected the message {message!r} in:\n{output[-2000:]}"
