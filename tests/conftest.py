@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pooch
@@ -57,3 +59,19 @@ def _no_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
         raise RuntimeError(f"a test tried to download {url}; fake pooch.retrieve or set DLBOOK_DATA")
 
     monkeypatch.setattr(pooch, "retrieve", refuse)
+
+
+@pytest.fixture(scope="session")
+def built_book() -> Path:
+    """Build the HTML book once per session, as `make book` does but with every warning an error."""
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(root / "tools" / "fetch_mathjax.py")], check=True)
+    jb = str(Path(sys.executable).with_name("jupyter-book"))
+    run = subprocess.run(
+        [jb, "build", str(root), "--builder", "html", "--all", "-W", "-n", "--keep-going"],
+        capture_output=True, text=True, cwd=root, timeout=1200,
+    )  # fmt: skip
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, f"the book build failed or warned:\n{log[-5000:]}"
+    assert "WARNING" not in log, f"the book build printed warnings:\n{log[-5000:]}"
+    return root / "_build" / "html"

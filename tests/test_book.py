@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,21 +14,6 @@ sys.path.insert(0, str(ROOT / "tools"))
 import notebook_setup  # noqa: E402
 
 pytestmark = pytest.mark.book
-
-
-@pytest.fixture(scope="module")
-def built_book() -> Path:
-    """Build the book as `make book` does, but with every Sphinx warning turned into an error."""
-    subprocess.run([sys.executable, str(ROOT / "tools" / "fetch_mathjax.py")], check=True)
-    jb = str(Path(sys.executable).with_name("jupyter-book"))
-    run = subprocess.run(
-        [jb, "build", str(ROOT), "--builder", "html", "--all", "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, cwd=ROOT, timeout=1200,
-    )  # fmt: skip
-    log = run.stdout + run.stderr
-    assert run.returncode == 0, f"the book build failed or warned:\n{log[-5000:]}"
-    assert "WARNING" not in log, f"the book build printed warnings:\n{log[-5000:]}"
-    return HTML
 
 
 def pages(html: Path) -> list[Path]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import functools
 import http.server
 import re
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -70,35 +68,10 @@ NOTEBOOKS = notebook_entries()
 
 
 # ---------------------------------------------------------------------------------------- fixtures
-def _sources() -> list[Path]:
-    mathjax = ROOT / "book" / "_static" / "mathjax"
-    files = [ROOT / "_config.yml", ROOT / "_toc.yml"]
-    files += [p for p in (ROOT / "book").rglob("*") if p.is_file() and mathjax not in p.parents]
-    return files
-
-
-def _build_is_stale() -> bool:
-    # index.html is only written when missing (sphinx-external-toc), so the pages' own files date the build.
-    built = [HTML / "index.html"] + [HTML / f"{entry}.html" for entry in PAGES]
-    if not all(p.is_file() for p in built):
-        return True
-    return max(p.stat().st_mtime for p in _sources()) > min(p.stat().st_mtime for p in built)
-
-
 @pytest.fixture(scope="module")
-def book_html() -> Path:
-    """The built book; built as tests/test_book.py does (warnings as errors) only when stale."""
-    if _build_is_stale():
-        subprocess.run([sys.executable, str(ROOT / "tools" / "fetch_mathjax.py")], check=True)
-        jb = str(Path(sys.executable).with_name("jupyter-book"))
-        run = subprocess.run(
-            [jb, "build", str(ROOT), "--builder", "html", "--all", "-W", "-n", "--keep-going"],
-            capture_output=True, text=True, cwd=ROOT, timeout=1200,
-        )  # fmt: skip
-        log = run.stdout + run.stderr
-        assert run.returncode == 0, f"the book build failed or warned:\n{log[-5000:]}"
-        assert "WARNING" not in log, f"the book build printed warnings:\n{log[-5000:]}"
-    return HTML
+def book_html(built_book: Path) -> Path:
+    """The book built by the session fixture of tests/conftest.py (warnings as errors)."""
+    return built_book
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
