@@ -128,6 +128,18 @@ BROKEN = {
         "ch02-dropout": (["dropout_forward", "dropout_backward"], *LOOPS),
         "ch02-debug-mlp": (["train_mlp"], *RAISES),
     },
+    "03-cnn": {
+        "ch03-output-size": (["conv_output_size"], *RAISES),
+        "ch03-conv-loops": (["conv2d_loops"], *LOOPS),
+        # The chapter asks for NumPy: an answer that hands the work to PyTorch is refused, not graded.
+        "ch03-conv-im2col": (
+            ["im2col", "conv2d_im2col"],
+            "    import torch\n    return torch.nn.functional.conv2d(torch.as_tensor(x), torch.as_tensor(weight)).numpy()",
+            "must use NumPy only",
+        ),
+        "ch03-maxpool-backward": (["max_pool2d_backward"], "    return np.zeros((1, 1))", "has shape (1, 1)"),
+        "ch03-grad-cam": (["grad_cam"], "    return np.full(activations.shape[1:], np.nan)", "NaN"),
+    },
 }
 
 

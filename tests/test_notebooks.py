@@ -96,3 +96,17 @@ def test_book_notebooks_check_their_budget(path):
     nb = nbformat.read(path, as_version=4)
     last = [c for c in nb.cells if c.cell_type == "code"][-1]
     assert "assert elapsed" in last.source, f"{path.name}: the last cell must assert the chapter's time budget"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.parent.name == "book"], ids=lambda p: p.name)
+def test_stated_run_time_matches_the_recorded_run(path):
+    """The 'Run this chapter' box states the time of the run that produced the stored outputs."""
+    nb = nbformat.read(path, as_version=4)
+    seconds = nb.metadata["dlbook"]["run_seconds"]  # recorded by tools/execute_notebooks.py
+    stated = re.search(r"\*\*Time:\*\*\s+(?:about|under)\s+(\d+)\s*s\b", nb.cells[0].source)
+    assert stated, f"{path.name}: the first cell must state the run time as '**Time:** about N s'"
+    claimed = int(stated.group(1))
+    # kernel start (a few seconds) may be included; anything further off is stale or a placeholder
+    assert 0.8 * seconds <= claimed <= 1.25 * seconds + 10, (
+        f"{path.name}: states {claimed} s, but its last execution took {seconds:.0f} s (update the box)"
+    )
