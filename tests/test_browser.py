@@ -149,7 +149,15 @@ JS_COLLECT = """() => {
     math: { elements: maths.length,
             untypeset: maths.filter(m => !m.querySelector("mjx-container")).length,
             containers: document.querySelectorAll("mjx-container").length,
-            errors: [...document.querySelectorAll("mjx-merror")].map(e => e.textContent).slice(0, 5) },
+            errors: [...document.querySelectorAll("mjx-merror")].map(e => e.textContent).slice(0, 5),
+            // display equations that stick out of their box (cut off at the page's edge)
+            overflowing: [...document.querySelectorAll('mjx-container[display="true"]')].filter(c => {
+              const box = (c.parentElement || c).getBoundingClientRect();
+              return [c, ...c.querySelectorAll("mjx-math")].some(m => {
+                const r = m.getBoundingClientRect();
+                return r.left < box.left - 1 || r.right > box.right + 1;
+              });
+            }).map(c => (c.closest(".math") || c).textContent.slice(0, 60)) },
     innerText: document.body.innerText,
   };
 }"""
@@ -353,3 +361,11 @@ def test_search_finds_a_chapter(browser_context, server, book_html):
     errors = [e for e in errors if e not in KNOWN_PAGE_ERRORS]
     assert not errors, errors
     assert any(urlsplit(h).path == f"/{chapter}.html" for h in hrefs), f"{chapter} not among {hrefs}"
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_equations_fit_the_text_column(visits, entry):
+    """No display equation is wider than its box at 1280 px (it would be cut off): break long ones
+    over lines (`aligned` inside `equation`, see CONTRIBUTING.md)."""
+    overflowing = visits[entry].math.get("overflowing", [])
+    assert not overflowing, f"equations wider than the text column on {entry}: {overflowing}"

@@ -134,7 +134,7 @@ BROKEN = {
         # The chapter asks for NumPy: an answer that hands the work to PyTorch is refused, not graded.
         "ch03-conv-im2col": (
             ["im2col", "conv2d_im2col"],
-            "    import torch\n    return torch.nn.functional.conv2d(torch.as_tensor(x), torch.as_tensor(weight)).numpy()",
+            "    import torch\n    return torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(weight)).numpy()",
             "must use NumPy only",
         ),
         "ch03-maxpool-backward": (["max_pool2d_backward"], "    return np.zeros((1, 1))", "has shape (1, 1)"),
