@@ -69,8 +69,8 @@ def test_random_expressions_match_torch(program, seed, n_inputs):
         assert v.grad == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
-def test_micrograd_style_expression():
-    a, b = Value(-4.0), Value(2.0)
+def micrograd_expression(a, b):
+    """micrograd's test expression; works on `Value`s and on torch tensors alike."""
     c = a + b
     d = a * b + b**3
     c = c + c + 1
@@ -80,20 +80,16 @@ def test_micrograd_style_expression():
     e = c - d
     f = e**2
     g = f / 2.0
-    g = g + 10.0 / f
+    return g + 10.0 / f
+
+
+def test_micrograd_style_expression():
+    a, b = Value(-4.0), Value(2.0)
+    g = micrograd_expression(a, b)
     g.backward()
 
     at, bt = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (-4.0, 2.0))
-    ct = at + bt
-    dt = at * bt + bt**3
-    ct = ct + ct + 1
-    ct = ct + 1 + ct + (-at)
-    dt = dt + dt * 2 + (bt + at).relu()
-    dt = dt + 3 * dt + (bt - at).relu()
-    et = ct - dt
-    ft = et**2
-    gt = ft / 2.0
-    gt = gt + 10.0 / ft
+    gt = micrograd_expression(at, bt)
     gt.backward()
     assert g.data == pytest.approx(gt.item(), rel=1e-12)
     assert a.grad == pytest.approx(at.grad.item(), rel=1e-12)
