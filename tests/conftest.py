@@ -25,7 +25,9 @@ SMALL_FILES = (
 def shared_data_dir() -> Path:
     """The offline data mirror (read-only); the test is skipped when it is absent."""
     if not (SHARED_DATA / "SHA256SUMS").is_file():
-        pytest.skip(f"offline data mirror not found at {SHARED_DATA} (expected shared/data beside the repo)")
+        pytest.skip(
+            f"offline data mirror not found at {SHARED_DATA} (expected shared/data beside the repo)"
+        )
     return SHARED_DATA
 
 
@@ -37,7 +39,9 @@ def offline_data(shared_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path
 
 
 @pytest.fixture
-def fake_data_dir(shared_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def fake_data_dir(
+    shared_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A writable folder laid out like shared/data holding copies of the small files only.
 
     ``DLBOOK_DATA`` points at it. The large image files are missing on purpose.
@@ -56,7 +60,9 @@ def _no_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may reach the network: a download that a test did not fake fails loudly."""
 
     def refuse(url, *args, **kwargs):
-        raise RuntimeError(f"a test tried to download {url}; fake pooch.retrieve or set DLBOOK_DATA")
+        raise RuntimeError(
+            f"a test tried to download {url}; fake pooch.retrieve or set DLBOOK_DATA"
+        )
 
     monkeypatch.setattr(pooch, "retrieve", refuse)
 
@@ -65,12 +71,27 @@ def _no_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
 def built_book() -> Path:
     """Build the HTML book once per session, as `make book` does but with every warning an error."""
     root = Path(__file__).resolve().parents[1]
-    subprocess.run([sys.executable, str(root / "tools" / "fetch_mathjax.py")], check=True)
+    subprocess.run(
+        [sys.executable, str(root / "tools" / "fetch_mathjax.py")], check=True
+    )
     jb = str(Path(sys.executable).with_name("jupyter-book"))
     run = subprocess.run(
-        [jb, "build", str(root), "--builder", "html", "--all", "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, cwd=root, timeout=1200,
-    )  # fmt: skip
+        [
+            jb,
+            "build",
+            str(root),
+            "--builder",
+            "html",
+            "--all",
+            "-W",
+            "-n",
+            "--keep-going",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=1200,
+    )
     log = run.stdout + run.stderr
     assert run.returncode == 0, f"the book build failed or warned:\n{log[-5000:]}"
     assert "WARNING" not in log, f"the book build printed warnings:\n{log[-5000:]}"

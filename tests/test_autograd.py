@@ -1,4 +1,4 @@
-"""The scalar autograd engine (dlbook.autograd.Value) against torch.autograd in float64."""
+"""The scalar autograd engine (dlbook.scratch.autograd.Value) against torch.autograd in float64."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dlbook.autograd import Value
+from dlbook.scratch.autograd import Value
 
 # Each operation works on Values and on torch scalars alike; inputs that must be positive
 # (log, division) are made so with x**2 + 1.
@@ -46,7 +46,11 @@ def run_program(program: list[tuple[str, int, int]], inputs: list) -> object:
 
 
 programs = st.lists(
-    st.tuples(st.sampled_from(sorted(UNARY) + sorted(BINARY)), st.integers(0, 50), st.integers(0, 50)),
+    st.tuples(
+        st.sampled_from(sorted(UNARY) + sorted(BINARY)),
+        st.integers(0, 50),
+        st.integers(0, 50),
+    ),
     min_size=3,
     max_size=25,
 )
@@ -60,7 +64,9 @@ def test_random_expressions_match_torch(program, seed, n_inputs):
     out_t = run_program(program, tensors)
     out_t.backward()
     grads_t = [0.0 if t.grad is None else t.grad.item() for t in tensors]
-    assume(all(math.isfinite(g) and abs(g) < 1e12 for g in [out_t.item(), *grads_t]))  # no overflow
+    assume(
+        all(math.isfinite(g) and abs(g) < 1e12 for g in [out_t.item(), *grads_t])
+    )  # no overflow
     values = [Value(x) for x in xs]
     out = run_program(program, values)
     out.backward()
@@ -88,7 +94,9 @@ def test_micrograd_style_expression():
     g = micrograd_expression(a, b)
     g.backward()
 
-    at, bt = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (-4.0, 2.0))
+    at, bt = (
+        torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (-4.0, 2.0)
+    )
     gt = micrograd_expression(at, bt)
     gt.backward()
     assert g.data == pytest.approx(gt.item(), rel=1e-12)

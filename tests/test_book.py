@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
-sys.path.insert(0, str(ROOT / "tools"))
 import notebook_setup  # noqa: E402
 
 pytestmark = pytest.mark.book
@@ -18,7 +16,9 @@ pytestmark = pytest.mark.book
 
 def pages(html: Path) -> list[Path]:
     toc = (ROOT / "_toc.yml").read_text()
-    return [html / f"{entry}.html" for entry in re.findall(r"(?:root|file):\s*(\S+)", toc)]
+    return [
+        html / f"{entry}.html" for entry in re.findall(r"(?:root|file):\s*(\S+)", toc)
+    ]
 
 
 def test_every_page_is_built(built_book):
@@ -30,14 +30,18 @@ def test_math_is_served_with_the_book(built_book):
     chapter = (built_book / "book" / "01-neurons.html").read_text(encoding="utf-8")
     assert "_static/mathjax/tex-chtml.js" in chapter
     assert (built_book / "_static" / "mathjax" / "tex-chtml.js").is_file()
-    assert (built_book / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
+    assert (
+        built_book / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2"
+    ).is_dir()
     assert r"\tag{1.17}" in chapter, "the chapter's numbered equations are missing"
 
 
 def test_no_page_loads_scripts_or_styles_from_the_network(built_book):
     for page in built_book.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        remote = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', text)
+        remote = re.findall(
+            r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', text
+        )
         assert not remote, f"{page.relative_to(built_book)} loads {remote}"
 
 
@@ -48,7 +52,11 @@ def test_launch_buttons_point_to_the_configured_repository(built_book):
     colab = f"https://colab.research.google.com/github/{repo_path}/blob/{branch}/book/01-neurons.ipynb"
     assert colab in chapter, "no Colab button for the chapter notebook"
     binder = re.search(r'href="(https://mybinder\.org/v2/gh/[^"]+)"', chapter)
-    assert binder and f"{repo_path}/{branch}" in binder.group(1) and "book/01-neurons.ipynb" in binder.group(1)
+    assert (
+        binder
+        and f"{repo_path}/{branch}" in binder.group(1)
+        and "book/01-neurons.ipynb" in binder.group(1)
+    )
 
 
 def test_datasets_are_credited_with_their_licences(built_book):
@@ -69,7 +77,9 @@ def test_every_chapter_has_a_run_this_chapter_box(built_book):
         box = re.search(box_pattern + r"(.*?)</div>", page, re.S)
         assert box, f"{chapter}: no 'Run this chapter' box"
         for needle in ("2-core", "Colab", "JupyterLab"):
-            assert needle in box.group(1), f"{chapter}: the 'Run this chapter' box does not mention {needle}"
+            assert needle in box.group(1), (
+                f"{chapter}: the 'Run this chapter' box does not mention {needle}"
+            )
 
 
 def test_pages_offer_their_source_for_download(built_book):

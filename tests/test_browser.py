@@ -26,9 +26,14 @@ HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 RAW_MATH = ("\\[", "$$", "\\begin{", "\\tag{")
 # A toolchain bug, not the book's: sphinx-thebe 0.3.1 adds its inline config script (`const THEBE_JS_URL
 # = ...`) with app.add_js_file(None, body=...) at env-before-read-docs, and Sphinx 7.4 then emits it twice
@@ -43,7 +48,9 @@ if not CHROMIUM.is_file():
         f"{CHROMIUM} is missing (Debian's chromium; `make system-deps` installs it as root)",
         allow_module_level=True,
     )
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the playwright package is not installed"
+)
 
 
 def toc_entries() -> list[str]:
@@ -122,7 +129,9 @@ def browser_context(server: str):
             route.abort()
 
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+        )
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.route("**/*", guard)
         yield context, external
@@ -184,16 +193,22 @@ def visits(browser_context, server: str) -> dict[str, Visit]:
     for entry in PAGES:
         visit = Visit(url=f"{server}{entry}.html")
         page = context.new_page()
-        page.on("console", lambda m, v=visit: m.type == "error" and v.console_errors.append(m.text))
+        page.on(
+            "console",
+            lambda m, v=visit: m.type == "error" and v.console_errors.append(m.text),
+        )
         page.on("pageerror", lambda e, v=visit: v.page_errors.append(str(e)))
         page.on(
             "response",
-            lambda r, v=visit: r.status >= 400 and v.failed_local.append(f"{r.status} {r.url}"),
+            lambda r, v=visit: (
+                r.status >= 400 and v.failed_local.append(f"{r.status} {r.url}")
+            ),
         )
         page.on(
             "requestfailed",
             lambda r, v=visit: (
-                urlsplit(r.url).hostname == "127.0.0.1" and v.failed_local.append(f"{r.failure} {r.url}")
+                urlsplit(r.url).hostname == "127.0.0.1"
+                and v.failed_local.append(f"{r.failure} {r.url}")
             ),
         )
         before = len(external)
@@ -203,16 +218,27 @@ def visits(browser_context, server: str) -> dict[str, Visit]:
         if visit.has_math:
             try:
                 page.wait_for_function(
-                    "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=15_000
+                    "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                    timeout=15_000,
                 )
                 visit.mathjax_ready = page.evaluate(JS_MATHJAX)
             except sync_api.Error as exc:
                 visit.page_errors.append(f"MathJax did not start: {exc}")
         page.evaluate(JS_EAGER_IMAGES)
         data = page.evaluate(JS_COLLECT)
-        visit.images, visit.links, visit.launch = data["images"], data["links"], data["launch"]
-        visit.ids, visit.math, visit.inner_text = set(data["ids"]), data["math"], data["innerText"]
-        page.screenshot(path=str(SCREENSHOTS / f"{Path(entry).name}.png"), full_page=True)
+        visit.images, visit.links, visit.launch = (
+            data["images"],
+            data["links"],
+            data["launch"],
+        )
+        visit.ids, visit.math, visit.inner_text = (
+            set(data["ids"]),
+            data["math"],
+            data["innerText"],
+        )
+        page.screenshot(
+            path=str(SCREENSHOTS / f"{Path(entry).name}.png"), full_page=True
+        )
         visit.external_requests = external[before:]
         page.close()
         results[entry] = visit
@@ -236,7 +262,9 @@ def test_page_loads_without_errors(visits, entry):
     """HTTP 200, no console errors, no uncaught page errors, no same-origin request failing."""
     visit = visits[entry]
     assert visit.status == 200, f"{visit.url} answered {visit.status}"
-    assert not visit.console_errors, f"console errors on {entry}: {visit.console_errors}"
+    assert not visit.console_errors, (
+        f"console errors on {entry}: {visit.console_errors}"
+    )
     page_errors = [e for e in visit.page_errors if e not in KNOWN_PAGE_ERRORS]
     assert not page_errors, f"page errors on {entry}: {page_errors}"
     assert not visit.failed_local, f"failed requests on {entry}: {visit.failed_local}"
@@ -262,7 +290,9 @@ def test_math_is_typeset(visits, entry):
     raw = [token for token in RAW_MATH if token in visit.inner_text]
     for token in raw:
         at = visit.inner_text.index(token)
-        pytest.fail(f"raw TeX {token!r} visible on {entry}: ...{visit.inner_text[max(0, at - 80) : at + 80]}...")
+        pytest.fail(
+            f"raw TeX {token!r} visible on {entry}: ...{visit.inner_text[max(0, at - 80) : at + 80]}..."
+        )
 
 
 @pytest.mark.parametrize("entry", PAGES)
@@ -272,7 +302,10 @@ def test_math_has_no_mathjax_errors(visits, entry):
     assert not errors, f"MathJax errors on {entry}: {errors}"
 
 
-@pytest.mark.xfail(strict=True, reason="sphinx-thebe 0.3.1 + Sphinx 7.4 declare THEBE_JS_URL twice per page")
+@pytest.mark.xfail(
+    strict=True,
+    reason="sphinx-thebe 0.3.1 + Sphinx 7.4 declare THEBE_JS_URL twice per page",
+)
 def test_thebe_config_is_declared_once(visits):
     """Pins the toolchain bug behind KNOWN_PAGE_ERRORS; drop both once this passes (XPASS fails the run)."""
     errors = {e for visit in visits.values() for e in visit.page_errors}
@@ -281,7 +314,11 @@ def test_thebe_config_is_declared_once(visits):
 
 @pytest.mark.parametrize("entry", PAGES)
 def test_images_load(visits, entry):
-    broken = [img["src"] for img in visits[entry].images if not img["complete"] or img["naturalWidth"] == 0]
+    broken = [
+        img["src"]
+        for img in visits[entry].images
+        if not img["complete"] or img["naturalWidth"] == 0
+    ]
     assert not broken, f"images that did not load on {entry}: {broken}"
 
 
@@ -294,8 +331,12 @@ def _has_text_alternative(img: dict) -> bool:
 
 @pytest.mark.parametrize("entry", PAGES)
 def test_images_have_alt_text_or_caption(visits, entry):
-    missing = [img["src"] for img in visits[entry].images if not _has_text_alternative(img)]
-    assert not missing, f"images on {entry} without alt text or figure caption: {missing}"
+    missing = [
+        img["src"] for img in visits[entry].images if not _has_text_alternative(img)
+    ]
+    assert not missing, (
+        f"images on {entry} without alt text or figure caption: {missing}"
+    )
 
 
 def test_internal_links_resolve(visits, server):
@@ -326,7 +367,9 @@ def test_internal_links_resolve(visits, server):
                 collector.feed(body.decode("utf-8", errors="replace"))
                 ids_by_url[url] = collector.ids
             if unquote(fragment) not in ids_by_url[url]:
-                problems.append(f"{href}: no element with id {unquote(fragment)!r} (linked from {sorted(sources)})")
+                problems.append(
+                    f"{href}: no element with id {unquote(fragment)!r} (linked from {sorted(sources)})"
+                )
     assert links, "no internal links found at all"
     assert not problems, "broken internal links:\n" + "\n".join(problems)
 
@@ -339,12 +382,16 @@ def test_launch_buttons_point_to_the_notebook_in_the_repository(visits, entry):
     launch = visits[entry].launch
     colab = [h for h in launch if h.startswith("https://colab.research.google.com/")]
     binder = [h for h in launch if h.startswith("https://mybinder.org/")]
-    assert colab == [f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{entry}.ipynb"], colab
+    assert colab == [
+        f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{entry}.ipynb"
+    ], colab
     assert len(binder) == 1, f"expected one Binder button on {entry}, found {binder}"
     parts = urlsplit(binder[0])
     assert parts.path == f"/v2/gh/{owner_repo}/{branch}", binder[0]
     urlpath = parse_qs(parts.query).get("urlpath", [""])[0]
-    assert urlpath.endswith(f"/{entry}.ipynb"), f"Binder opens {urlpath!r}, not {entry}.ipynb"
+    assert urlpath.endswith(f"/{entry}.ipynb"), (
+        f"Binder opens {urlpath!r}, not {entry}.ipynb"
+    )
 
 
 def test_search_finds_a_chapter(browser_context, server, book_html):
@@ -356,11 +403,15 @@ def test_search_finds_a_chapter(browser_context, server, book_html):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{server}search.html?q={term}", wait_until="load")
     page.wait_for_selector("#search-results ul.search li a", timeout=20_000)
-    hrefs = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.href)")
+    hrefs = page.eval_on_selector_all(
+        "#search-results ul.search li a", "els => els.map(e => e.href)"
+    )
     page.close()
     errors = [e for e in errors if e not in KNOWN_PAGE_ERRORS]
     assert not errors, errors
-    assert any(urlsplit(h).path == f"/{chapter}.html" for h in hrefs), f"{chapter} not among {hrefs}"
+    assert any(urlsplit(h).path == f"/{chapter}.html" for h in hrefs), (
+        f"{chapter} not among {hrefs}"
+    )
 
 
 @pytest.mark.parametrize("entry", PAGES)
@@ -368,4 +419,6 @@ def test_equations_fit_the_text_column(visits, entry):
     """No display equation is wider than its box at 1280 px (it would be cut off): break long ones
     over lines (`aligned` inside `equation`, see CONTRIBUTING.md)."""
     overflowing = visits[entry].math.get("overflowing", [])
-    assert not overflowing, f"equations wider than the text column on {entry}: {overflowing}"
+    assert not overflowing, (
+        f"equations wider than the text column on {entry}: {overflowing}"
+    )

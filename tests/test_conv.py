@@ -1,4 +1,4 @@
-"""dlbook.conv: forward passes against torch, every backward pass against finite differences and
+"""dlbook.scratch.conv: forward passes against torch, every backward pass against finite differences and
 torch.autograd in float64, on random shapes, strides, paddings and dilations."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dlbook.conv import (
+from dlbook.gradcheck import numerical_gradient, relative_error
+from dlbook.scratch.conv import (
     AvgPool2d,
     Conv2d,
     Flatten,
@@ -25,9 +26,8 @@ from dlbook.conv import (
     max_pool2d_forward,
     pair,
 )
-from dlbook.gradcheck import numerical_gradient, relative_error
-from dlbook.nn import Linear, ReLU, Sequential, softmax_cross_entropy
-from dlbook.optim import Adam
+from dlbook.scratch.layers import Linear, ReLU, Sequential, softmax_cross_entropy
+from dlbook.scratch.optim import Adam
 
 TOLERANCE = 1e-6  # relative error against finite differences, float64
 checks = settings(max_examples=15, deadline=None, derandomize=True)
@@ -43,8 +43,17 @@ def conv_cases(draw, dilation: bool = True):
     p = draw(st.integers(0, 2))
     h = draw(st.integers(max(1, span - 2 * p), 9))
     w = draw(st.integers(max(1, span - 2 * p), 9))
-    return (draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 4)), h, w, k,
-            draw(st.integers(1, 3)), p, d)  # fmt: skip
+    return (
+        draw(st.integers(1, 3)),
+        draw(st.integers(1, 3)),
+        draw(st.integers(1, 4)),
+        h,
+        w,
+        k,
+        draw(st.integers(1, 3)),
+        p,
+        d,
+    )
 
 
 @st.composite
@@ -52,8 +61,19 @@ def pool_cases(draw):
     """(N, C, H, W, k, stride, padding) with padding <= k / 2, as torch requires."""
     k = draw(st.integers(1, 4))
     p = draw(st.integers(0, k // 2))
-    h, w = draw(st.integers(max(1, k - 2 * p), 10)), draw(st.integers(max(1, k - 2 * p), 10))
-    return draw(st.integers(1, 3)), draw(st.integers(1, 3)), h, w, k, draw(st.integers(1, 4)), p
+    h, w = (
+        draw(st.integers(max(1, k - 2 * p), 10)),
+        draw(st.integers(max(1, k - 2 * p), 10)),
+    )
+    return (
+        draw(st.integers(1, 3)),
+        draw(st.integers(1, 3)),
+        h,
+        w,
+        k,
+        draw(st.integers(1, 4)),
+        p,
+    )
 
 
 def t64(a: np.ndarray, grad: bool = False) -> torch.Tensor:
@@ -61,12 +81,22 @@ def t64(a: np.ndarray, grad: bool = False) -> torch.Tensor:
 
 
 @checks
-@given(size=st.integers(1, 40), kernel=st.integers(1, 7), stride=st.integers(1, 4), padding=st.integers(0, 3),
-       dilation=st.integers(1, 3))  # fmt: skip
+@given(
+    size=st.integers(1, 40),
+    kernel=st.integers(1, 7),
+    stride=st.integers(1, 4),
+    padding=st.integers(0, 3),
+    dilation=st.integers(1, 3),
+)
 def test_output_size_matches_torch(size, kernel, stride, padding, dilation):
     assume(size + 2 * padding >= dilation * (kernel - 1) + 1)
-    out = F.conv2d(torch.zeros(1, 1, size, size), torch.zeros(1, 1, kernel, kernel), stride=stride,
-                   padding=padding, dilation=dilation)  # fmt: skip
+    out = F.conv2d(
+        torch.zeros(1, 1, size, size),
+        torch.zeros(1, 1, kernel, kernel),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+    )
     assert conv_output_size(size, kernel, stride, padding, dilation) == out.shape[2]
 
 
@@ -83,9 +113,17 @@ def test_output_size_rejects_a_kernel_larger_than_the_input():
 def test_conv_forward_loops_and_im2col_match_torch(case, seed):
     n, c_in, c_out, h, w, k, s, p, d = case
     rng = np.random.default_rng(seed)
-    x, weight, bias = rng.normal(size=(n, c_in, h, w)), rng.normal(size=(c_out, c_in, k, k)), rng.normal(size=c_out)
-    expected = F.conv2d(t64(x), t64(weight), t64(bias), stride=s, padding=p, dilation=d).numpy()
-    np.testing.assert_allclose(conv2d_forward_loops(x, weight, bias, s, p, d), expected, rtol=1e-10, atol=1e-12)
+    x, weight, bias = (
+        rng.normal(size=(n, c_in, h, w)),
+        rng.normal(size=(c_out, c_in, k, k)),
+        rng.normal(size=c_out),
+    )
+    expected = F.conv2d(
+        t64(x), t64(weight), t64(bias), stride=s, padding=p, dilation=d
+    ).numpy()
+    np.testing.assert_allclose(
+        conv2d_forward_loops(x, weight, bias, s, p, d), expected, rtol=1e-10, atol=1e-12
+    )
     out, cols = conv2d_forward(x, weight, bias, s, p, d)
     np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
     assert cols.shape == (c_in * k * k, n * expected.shape[2] * expected.shape[3])
@@ -94,9 +132,15 @@ def test_conv_forward_loops_and_im2col_match_torch(case, seed):
 def test_conv_forward_without_bias_and_rectangular_kernels():
     rng = np.random.default_rng(0)
     x, weight = rng.normal(size=(2, 3, 7, 6)), rng.normal(size=(4, 3, 2, 3))
-    expected = F.conv2d(t64(x), t64(weight), None, stride=(2, 1), padding=(1, 2)).numpy()
-    np.testing.assert_allclose(conv2d_forward_loops(x, weight, None, (2, 1), (1, 2)), expected, atol=1e-12)
-    np.testing.assert_allclose(conv2d_forward(x, weight, None, (2, 1), (1, 2))[0], expected, atol=1e-12)
+    expected = F.conv2d(
+        t64(x), t64(weight), None, stride=(2, 1), padding=(1, 2)
+    ).numpy()
+    np.testing.assert_allclose(
+        conv2d_forward_loops(x, weight, None, (2, 1), (1, 2)), expected, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        conv2d_forward(x, weight, None, (2, 1), (1, 2))[0], expected, atol=1e-12
+    )
 
 
 @checks
@@ -107,14 +151,22 @@ def test_im2col_matches_unfold_and_col2im_is_its_adjoint(case, seed):
     x = rng.normal(size=(n, c_in, h, w))
     cols = im2col(x, k, s, p, d)
     unfolded = F.unfold(t64(x), k, dilation=d, padding=p, stride=s)  # (N, C k k, L)
-    np.testing.assert_array_equal(cols, unfolded.permute(1, 0, 2).reshape(cols.shape[0], -1).numpy())
+    np.testing.assert_array_equal(
+        cols, unfolded.permute(1, 0, 2).reshape(cols.shape[0], -1).numpy()
+    )
     # adjointness: <im2col(x), Y> = <x, col2im(Y)> for every x and Y
     y = rng.normal(size=cols.shape)
     back = col2im(y, x.shape, k, s, p, d)
     assert back.shape == x.shape
     np.testing.assert_allclose(np.sum(cols * y), np.sum(x * back), rtol=1e-10)
-    folded = F.fold(t64(y.reshape(cols.shape[0], n, -1).transpose(1, 0, 2)), (h, w), k, dilation=d, padding=p,
-                    stride=s)  # fmt: skip
+    folded = F.fold(
+        t64(y.reshape(cols.shape[0], n, -1).transpose(1, 0, 2)),
+        (h, w),
+        k,
+        dilation=d,
+        padding=p,
+        stride=s,
+    )
     np.testing.assert_allclose(back, folded.numpy(), rtol=1e-10, atol=1e-12)
 
 
@@ -123,7 +175,9 @@ def test_im2col_matches_unfold_and_col2im_is_its_adjoint(case, seed):
 def test_conv_layer_backward(case, seed):
     n, c_in, c_out, h, w, k, s, p, d = case
     rng = np.random.default_rng(seed)
-    layer = Conv2d(c_in, c_out, k, rng, stride=s, padding=p, dilation=d, dtype=np.float64)
+    layer = Conv2d(
+        c_in, c_out, k, rng, stride=s, padding=p, dilation=d, dtype=np.float64
+    )
     layer.params["b"][...] = rng.normal(size=c_out)
     x = rng.normal(size=(n, c_in, h, w))
     upstream = rng.normal(size=layer.forward(x).shape)
@@ -135,11 +189,16 @@ def test_conv_layer_backward(case, seed):
         return float(np.sum(conv2d_forward(x, W, b, s, p, d)[0] * upstream))
 
     tensors = {key: t64(value, grad=True) for key, value in inputs.items()}
-    out = F.conv2d(tensors["x"], tensors["W"], tensors["b"], stride=s, padding=p, dilation=d)
+    out = F.conv2d(
+        tensors["x"], tensors["W"], tensors["b"], stride=s, padding=p, dilation=d
+    )
     (out * t64(upstream)).sum().backward()
     for name, value in inputs.items():
         others = {key: v for key, v in inputs.items() if key != name}
-        numerical = numerical_gradient(lambda v, name=name, others=others: loss(**{name: v}, **others), value.copy())
+        numerical = numerical_gradient(
+            lambda v, name=name, others=others: loss(**{name: v}, **others),
+            value.copy(),
+        )
         assert relative_error(analytic[name], numerical) < TOLERANCE, name
         assert relative_error(analytic[name], tensors[name].grad.numpy()) < 1e-12, name
 
@@ -154,7 +213,9 @@ def test_first_layer_skips_the_input_gradient():
 
 def distinct_values(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """Values at least 0.01 apart, so that finite differences never swap a window's winner."""
-    return rng.permutation(np.prod(shape)).reshape(shape) * 0.01 + rng.uniform(0, 1e-3, size=shape)
+    return rng.permutation(np.prod(shape)).reshape(shape) * 0.01 + rng.uniform(
+        0, 1e-3, size=shape
+    )
 
 
 @checks
@@ -171,8 +232,11 @@ def test_max_pool_forward_and_backward(case, seed):
     expected = F.max_pool2d(xt, k, s, p)
     (expected * t64(upstream)).sum().backward()
     np.testing.assert_array_equal(out, expected.detach().numpy())
-    numerical = numerical_gradient(lambda z: float(np.sum(max_pool2d_forward(z, k, s, p) * upstream)), x.copy(),
-                                   eps=1e-4)  # fmt: skip
+    numerical = numerical_gradient(
+        lambda z: float(np.sum(max_pool2d_forward(z, k, s, p) * upstream)),
+        x.copy(),
+        eps=1e-4,
+    )
     assert relative_error(dx, numerical) < TOLERANCE
     np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-12, atol=1e-15)
 
@@ -190,7 +254,12 @@ def test_max_pool_ties_go_to_the_first_input_as_in_torch(case, seed):
     expected = F.max_pool2d(xt, k, s, p)
     (expected * torch.tensor(upstream)).sum().backward()
     np.testing.assert_array_equal(out, expected.detach().numpy())
-    np.testing.assert_allclose(max_pool2d_backward(upstream, x, out, k, s, p), xt.grad.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        max_pool2d_backward(upstream, x, out, k, s, p),
+        xt.grad.numpy(),
+        rtol=1e-6,
+        atol=1e-6,
+    )
 
 
 @checks
@@ -207,7 +276,9 @@ def test_avg_pool_forward_and_backward(case, seed):
     expected = F.avg_pool2d(xt, k, s, p)
     (expected * t64(upstream)).sum().backward()
     np.testing.assert_allclose(out, expected.detach().numpy(), rtol=1e-12, atol=1e-14)
-    numerical = numerical_gradient(lambda z: float(np.sum(avg_pool2d_forward(z, k, s, p) * upstream)), x.copy())
+    numerical = numerical_gradient(
+        lambda z: float(np.sum(avg_pool2d_forward(z, k, s, p) * upstream)), x.copy()
+    )
     assert relative_error(dx, numerical) < TOLERANCE
     np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-12, atol=1e-15)
 
@@ -217,10 +288,15 @@ def test_float32_stays_float32():
     x = rng.normal(size=(2, 3, 8, 8)).astype(np.float32)
     conv = Conv2d(3, 4, 3, rng, padding=1)
     out = conv.forward(x)
-    assert out.dtype == np.float32 and conv.backward(np.ones_like(out)).dtype == np.float32
+    assert (
+        out.dtype == np.float32 and conv.backward(np.ones_like(out)).dtype == np.float32
+    )
     for pool in (MaxPool2d(2), AvgPool2d(2)):
         pooled = pool.forward(out)
-        assert pooled.dtype == np.float32 and pool.backward(np.ones_like(pooled)).dtype == np.float32
+        assert (
+            pooled.dtype == np.float32
+            and pool.backward(np.ones_like(pooled)).dtype == np.float32
+        )
 
 
 def test_flatten_round_trip():
@@ -231,13 +307,23 @@ def test_flatten_round_trip():
 
 
 def test_a_small_cnn_learns_and_keeps_its_gradient_arrays():
-    """Conv, pooling and dlbook.nn layers train together with dlbook.optim; the optimizer's arrays
+    """Conv, pooling and dlbook.scratch.layers train together with dlbook.scratch.optim; the optimizer's arrays
     stay the layers' arrays (gradients are written in place)."""
     rng = np.random.default_rng(3)
     x = rng.normal(size=(32, 1, 8, 8)).astype(np.float32)
-    labels = (x[:, 0, :4].sum(axis=(1, 2)) > x[:, 0, 4:].sum(axis=(1, 2))).astype(np.int64)  # top vs bottom
-    model = Sequential(Conv2d(1, 4, 3, rng, padding=1, input_grad=False), ReLU(), MaxPool2d(2), Conv2d(4, 4, 3, rng),
-                       ReLU(), AvgPool2d(2), Flatten(), Linear(4, 2, rng))  # fmt: skip
+    labels = (x[:, 0, :4].sum(axis=(1, 2)) > x[:, 0, 4:].sum(axis=(1, 2))).astype(
+        np.int64
+    )  # top vs bottom
+    model = Sequential(
+        Conv2d(1, 4, 3, rng, padding=1, input_grad=False),
+        ReLU(),
+        MaxPool2d(2),
+        Conv2d(4, 4, 3, rng),
+        ReLU(),
+        AvgPool2d(2),
+        Flatten(),
+        Linear(4, 2, rng),
+    )
     grads_before = {k: id(v) for k, v in model.grads.items()}
     optimizer = Adam(model.params, model.grads, lr=0.01)
     losses = []

@@ -44,7 +44,9 @@ SHA_T10K_LABELS = "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204a
 SHA_AIRLINE = "8cb51be753a718d9be5d76d7e238cc224792754676adc21faa59e954b0201621"
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 MNIST_MIRROR = "https://storage.googleapis.com/cvdf-datasets/mnist/"
-AIRLINE_URL = "https://raw.githubusercontent.com/jbrownlee/Datasets/master/airline-passengers.csv"
+AIRLINE_URL = (
+    "https://raw.githubusercontent.com/jbrownlee/Datasets/master/airline-passengers.csv"
+)
 
 
 # --- the real datasets (offline mirror) ----------------------------------------------------------
@@ -53,7 +55,10 @@ AIRLINE_URL = "https://raw.githubusercontent.com/jbrownlee/Datasets/master/airli
 @pytest.mark.parametrize("split", ["train", "test"])
 @pytest.mark.parametrize(
     ("loader", "key", "counts"),
-    [(load_mnist, "mnist", MNIST_COUNTS), (load_fashion_mnist, "fashion-mnist", FASHION_COUNTS)],
+    [
+        (load_mnist, "mnist", MNIST_COUNTS),
+        (load_fashion_mnist, "fashion-mnist", FASHION_COUNTS),
+    ],
     ids=["mnist", "fashion-mnist"],
 )
 def test_idx_datasets(offline_data, loader, key, counts, split):
@@ -80,10 +85,22 @@ def test_airline_passengers(offline_data):
     months, passengers = load_airline_passengers()
     assert months.dtype == np.dtype("datetime64[M]") and passengers.dtype == np.int64
     assert months.shape == passengers.shape == (144,)
-    assert months[0] == np.datetime64("1949-01") and months[-1] == np.datetime64("1960-12")
-    assert (np.diff(months) == np.timedelta64(1, "M")).all()  # every month once, in order
-    assert passengers.sum() == 40363 and passengers.min() == 104 and passengers.max() == 622
-    assert passengers[:3].tolist() == [112, 118, 132]  # R's AirPassengers starts 112 118 132
+    assert months[0] == np.datetime64("1949-01") and months[-1] == np.datetime64(
+        "1960-12"
+    )
+    assert (
+        np.diff(months) == np.timedelta64(1, "M")
+    ).all()  # every month once, in order
+    assert (
+        passengers.sum() == 40363
+        and passengers.min() == 104
+        and passengers.max() == 622
+    )
+    assert passengers[:3].tolist() == [
+        112,
+        118,
+        132,
+    ]  # R's AirPassengers starts 112 118 132
 
 
 def test_hashes_match_the_mirror_sha256sums(shared_data_dir):
@@ -91,8 +108,14 @@ def test_hashes_match_the_mirror_sha256sums(shared_data_dir):
     for line in (shared_data_dir / "SHA256SUMS").read_text().splitlines():
         digest, rel = line.split()
         published[rel] = digest
-    ours = {f"{d.folder}/{name}": digest for d in DATASETS.values() for name, digest in d.files.items()}
-    assert ours == {rel: digest for rel, digest in published.items() if not rel.endswith("LICENSE")}
+    ours = {
+        f"{d.folder}/{name}": digest
+        for d in DATASETS.values()
+        for name, digest in d.files.items()
+    }
+    assert ours == {
+        rel: digest for rel, digest in published.items() if not rel.endswith("LICENSE")
+    }
 
 
 def test_fetch_returns_the_verified_mirror_file(offline_data):
@@ -102,7 +125,11 @@ def test_fetch_returns_the_verified_mirror_file(offline_data):
 
 
 def test_sha256_of_reads_in_blocks(tmp_path):
-    blob = np.random.default_rng(0).integers(0, 256, size=(5 << 20) // 2, dtype=np.uint8).tobytes()
+    blob = (
+        np.random.default_rng(0)
+        .integers(0, 256, size=(5 << 20) // 2, dtype=np.uint8)
+        .tobytes()
+    )
     path = tmp_path / "blob.bin"
     path.write_bytes(blob)  # 2.5 MiB: more than two 1 MiB blocks
     assert sha256_of(path) == hashlib.sha256(blob).hexdigest()
@@ -116,7 +143,10 @@ def test_sha256_of_reads_in_blocks(tmp_path):
     [
         ("timeseries/airline-passengers.csv", load_airline_passengers),
         ("tinyshakespeare/input.txt", load_tinyshakespeare),
-        ("mnist/t10k-labels-idx1-ubyte.gz", lambda: read_idx(fetch("mnist", "t10k-labels-idx1-ubyte.gz"))),
+        (
+            "mnist/t10k-labels-idx1-ubyte.gz",
+            lambda: read_idx(fetch("mnist", "t10k-labels-idx1-ubyte.gz")),
+        ),
     ],
     ids=["csv", "txt", "gz"],
 )
@@ -142,7 +172,11 @@ def test_missing_folder(tmp_path, monkeypatch):
         load_tinyshakespeare()
     message = str(info.value)
     assert "\n" not in message
-    assert str(folder) in message and "DLBOOK_DATA" in message and "does not exist" in message
+    assert (
+        str(folder) in message
+        and "DLBOOK_DATA" in message
+        and "does not exist" in message
+    )
     assert isinstance(info.value, FileNotFoundError)
 
 
@@ -157,7 +191,11 @@ def test_folder_missing_a_file(fake_data_dir):
 
 @pytest.mark.parametrize(
     ("dataset", "filename"),
-    [("cifar10", "data_batch_1"), ("mnist", "train-images.gz"), ("timeseries", "input.txt")],
+    [
+        ("cifar10", "data_batch_1"),
+        ("mnist", "train-images.gz"),
+        ("timeseries", "input.txt"),
+    ],
 )
 def test_unknown_names_raise_key_error(dataset, filename):
     with pytest.raises(KeyError, match=filename if dataset in DATASETS else dataset):
@@ -171,18 +209,29 @@ def test_unknown_split():
 
 # --- IDX parsing ---------------------------------------------------------------------------------
 
-IDX_CODES = {"uint8": 0x08, "int8": 0x09, "int16": 0x0B, "int32": 0x0C, "float32": 0x0D, "float64": 0x0E}
+IDX_CODES = {
+    "uint8": 0x08,
+    "int8": 0x09,
+    "int16": 0x0B,
+    "int32": 0x0C,
+    "float32": 0x0D,
+    "float64": 0x0E,
+}
 
 
 def encode_idx(array: np.ndarray, code: int | None = None) -> bytes:
     """The IDX bytes of ``array``, written independently of dlbook.data."""
     code = IDX_CODES[array.dtype.name] if code is None else code
-    header = bytes([0, 0, code, array.ndim]) + b"".join(s.to_bytes(4, "big") for s in array.shape)
+    header = bytes([0, 0, code, array.ndim]) + b"".join(
+        s.to_bytes(4, "big") for s in array.shape
+    )
     return header + array.astype(array.dtype.newbyteorder(">")).tobytes()
 
 
 idx_arrays = st.sampled_from(list(IDX_CODES)).flatmap(
-    lambda name: hnp.arrays(np.dtype(name), hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=5))
+    lambda name: hnp.arrays(
+        np.dtype(name), hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=5)
+    )
 )
 
 
@@ -197,7 +246,11 @@ def test_parse_idx_round_trip(array):
 
 
 def test_parse_idx_big_endian_int32():
-    raw = bytes([0, 0, 0x0C, 1, 0, 0, 0, 2]) + bytes([0, 0, 1, 2]) + bytes([0xFF, 0xFF, 0xFF, 0xFE])
+    raw = (
+        bytes([0, 0, 0x0C, 1, 0, 0, 0, 2])
+        + bytes([0, 0, 1, 2])
+        + bytes([0xFF, 0xFF, 0xFF, 0xFE])
+    )
     assert parse_idx(raw).tolist() == [258, -2]
 
 
@@ -223,11 +276,17 @@ GOOD = encode_idx(np.arange(6, dtype=np.uint8).reshape(2, 3))
         (GOOD[:2] + b"\x0a" + GOOD[3:], "magic"),  # unknown type code
         (GOOD[:-1], "data bytes"),  # truncated data
         (GOOD + b"\x00", "data bytes"),  # trailing extra byte
-        (GOOD[:3] + b"\x03" + GOOD[4:12], "ends early"),  # 3 dimensions announced, header has room for 2
+        (
+            GOOD[:3] + b"\x03" + GOOD[4:12],
+            "ends early",
+        ),  # 3 dimensions announced, header has room for 2
         (GOOD[:8], "ends early"),  # header cut after the first size
         (GOOD[:3] + b"\x00", "ends early"),  # zero dimensions
         (b"\x00\x00", "too short"),
-        (bytes([0, 0, 8, 4]) + (1 << 16).to_bytes(4, "big") * 4, "data bytes"),  # 2**64 entries, no data
+        (
+            bytes([0, 0, 8, 4]) + (1 << 16).to_bytes(4, "big") * 4,
+            "data bytes",
+        ),  # 2**64 entries, no data
     ],
     ids=[
         "magic",
@@ -239,7 +298,7 @@ GOOD = encode_idx(np.arange(6, dtype=np.uint8).reshape(2, 3))
         "0-dim",
         "tiny",
         "overflow",
-    ],  # fmt: skip
+    ],
 )
 def test_parse_idx_refuses_malformed(raw, match):
     with pytest.raises(IDXFormatError, match=match):
@@ -254,16 +313,22 @@ def test_read_idx_plain_and_gzip(tmp_path):
     np.testing.assert_array_equal(read_idx(tmp_path / "a.idx.gz"), array)
 
 
-@pytest.mark.parametrize("damage", ["truncate-end", "truncate-half", "bad-block-type", "bad-crc", "not-gzip"])
+@pytest.mark.parametrize(
+    "damage", ["truncate-end", "truncate-half", "bad-block-type", "bad-crc", "not-gzip"]
+)
 def test_read_idx_refuses_broken_gzip(tmp_path, damage):
-    raw = encode_idx(np.random.default_rng(1).integers(0, 256, size=(50, 28, 28), dtype=np.uint8))
+    raw = encode_idx(
+        np.random.default_rng(1).integers(0, 256, size=(50, 28, 28), dtype=np.uint8)
+    )
     packed = bytearray(gzip.compress(raw))
     if damage == "truncate-end":
         packed = packed[:-10]
     elif damage == "truncate-half":
         packed = packed[: len(packed) // 2]
     elif damage == "bad-block-type":
-        packed[10] |= 0b110  # first deflate block: BTYPE 11 is reserved (zlib.error, not OSError)
+        packed[10] |= (
+            0b110  # first deflate block: BTYPE 11 is reserved (zlib.error, not OSError)
+        )
     elif damage == "bad-crc":
         packed[-8] ^= 0xFF  # the CRC-32 in the trailer
     else:
@@ -294,7 +359,9 @@ class FakeRetrieve:
         self.calls: list[dict] = []
 
     def __call__(self, url, known_hash=None, fname=None, path=None, **kwargs):
-        self.calls.append({"url": url, "known_hash": known_hash, "fname": fname, "path": Path(path)})
+        self.calls.append(
+            {"url": url, "known_hash": known_hash, "fname": fname, "path": Path(path)}
+        )
         outcome = self.outcomes.pop(0)
         if isinstance(outcome, BaseException):
             raise outcome
@@ -320,7 +387,9 @@ def fake(monkeypatch, *outcomes) -> FakeRetrieve:
 
 
 def test_download_uses_canonical_url_and_hash(online, shared_data_dir, monkeypatch):
-    retrieve = fake(monkeypatch, shared_data_dir / "timeseries" / "airline-passengers.csv")
+    retrieve = fake(
+        monkeypatch, shared_data_dir / "timeseries" / "airline-passengers.csv"
+    )
     months, passengers = load_airline_passengers()
     assert passengers.sum() == 40363
     [call] = retrieve.calls
@@ -344,7 +413,9 @@ def test_download_falls_back_to_the_mirror(online, shared_data_dir, monkeypatch)
 
 
 def test_download_hash_mismatch_everywhere(online, monkeypatch):
-    mismatch = ValueError("SHA256 hash of downloaded file does not match the known hash")
+    mismatch = ValueError(
+        "SHA256 hash of downloaded file does not match the known hash"
+    )
     retrieve = fake(monkeypatch, mismatch, mismatch)
     with pytest.raises(DataIntegrityError) as info:
         fetch("mnist", "t10k-labels-idx1-ubyte.gz")
@@ -354,7 +425,9 @@ def test_download_hash_mismatch_everywhere(online, monkeypatch):
 
 
 def test_download_network_errors_everywhere(online, monkeypatch):
-    retrieve = fake(monkeypatch, OSError("Name or service not known"), TimeoutError("timed out"))
+    retrieve = fake(
+        monkeypatch, OSError("Name or service not known"), TimeoutError("timed out")
+    )
     with pytest.raises(DataNotFoundError) as info:
         fetch("mnist", "t10k-labels-idx1-ubyte.gz")
     assert len(retrieve.calls) == 2
@@ -367,7 +440,9 @@ def test_downloaded_file_is_verified_again(online, tmp_path, monkeypatch):
     wrong = tmp_path / "wrong.csv"
     wrong.write_text('"Month","Passengers"\n"1949-01",1\n')
     fake(monkeypatch, wrong)
-    with pytest.raises(DataIntegrityError, match=hashlib.sha256(wrong.read_bytes()).hexdigest()):
+    with pytest.raises(
+        DataIntegrityError, match=hashlib.sha256(wrong.read_bytes()).hexdigest()
+    ):
         load_airline_passengers()
 
 

@@ -18,7 +18,6 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
 import make_exercises  # noqa: E402
 
 pytestmark = pytest.mark.grading
@@ -43,10 +42,24 @@ def otter_run(dist: Path, submission: Path) -> dict:
     out_dir = submission.parent / f"{submission.stem}-results"
     out_dir.mkdir()
     run = subprocess.run(
-        [OTTER, "run", "--no-logo", "-a", str(zip_file), "-o", str(out_dir), str(submission)],
-        capture_output=True, text=True, cwd=submission.parent, timeout=900,
-    )  # fmt: skip
-    assert run.returncode == 0, f"otter run crashed on {submission.name}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+        [
+            OTTER,
+            "run",
+            "--no-logo",
+            "-a",
+            str(zip_file),
+            "-o",
+            str(out_dir),
+            str(submission),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=submission.parent,
+        timeout=900,
+    )
+    assert run.returncode == 0, (
+        f"otter run crashed on {submission.name}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    )
     results = json.loads((out_dir / "results.json").read_text())
     return {
         t["name"]: (t["score"], t["max_score"], t["output"])
@@ -61,21 +74,29 @@ def questions(master: Path) -> dict[str, float]:
     for cell in nbformat.read(master, as_version=4).cells:
         if cell.cell_type == "raw" and cell.source.startswith("# BEGIN QUESTION"):
             name = re.search(r"^name:\s*(\S+)", cell.source, re.M).group(1)
-            found[name] = float(re.search(r"^points:\s*([\d.]+)", cell.source, re.M).group(1))
+            found[name] = float(
+                re.search(r"^points:\s*([\d.]+)", cell.source, re.M).group(1)
+            )
     return found
 
 
 def test_there_are_exercises():
     assert MASTERS, "no exercise masters in solutions/"
     for master in MASTERS:
-        assert (ROOT / "exercises" / master.name).is_file(), f"exercises/{master.name} is missing"
-        assert len(questions(master)) >= 4, f"{master.name}: fewer than four graded questions"
+        assert (ROOT / "exercises" / master.name).is_file(), (
+            f"exercises/{master.name} is missing"
+        )
+        assert len(questions(master)) >= 4, (
+            f"{master.name}: fewer than four graded questions"
+        )
 
 
 def test_committed_exercises_match_otter_assign(tmp_path):
     make_exercises.generate(tmp_path)
     stale = make_exercises.differences(tmp_path, ROOT / "exercises")
-    assert not stale, f"exercises/ is out of date with solutions/ (run `make exercises`): {stale}"
+    assert not stale, (
+        f"exercises/ is out of date with solutions/ (run `make exercises`): {stale}"
+    )
 
 
 def test_learner_notebooks_hold_no_solutions():
@@ -83,19 +104,25 @@ def test_learner_notebooks_hold_no_solutions():
         text = (ROOT / "exercises" / master.name).read_text(encoding="utf-8")
         assert "BEGIN SOLUTION" not in text and "# HIDDEN" not in text, master.name
         for test_file in (ROOT / "exercises" / "tests").glob("*.py"):
-            assert "'hidden': True" not in test_file.read_text(), f"{test_file.name} holds hidden tests"
+            assert "'hidden': True" not in test_file.read_text(), (
+                f"{test_file.name} holds hidden tests"
+            )
 
 
 @pytest.mark.parametrize("master", MASTERS, ids=lambda p: p.stem)
 def test_solutions_score_full_marks(master, assigned, tmp_path):
     submission = tmp_path / master.name
-    submission.write_bytes((assigned[master.stem] / "autograder" / master.name).read_bytes())
+    submission.write_bytes(
+        (assigned[master.stem] / "autograder" / master.name).read_bytes()
+    )
     scores = otter_run(assigned[master.stem], submission)
     expected = questions(master)
     assert set(scores) == set(expected)
     for name, (score, max_score, output) in scores.items():
         assert max_score == expected[name]
-        assert score == max_score, f"{name}: the solution scores {score}/{max_score}:\n{output[-2000:]}"
+        assert score == max_score, (
+            f"{name}: the solution scores {score}/{max_score}:\n{output[-2000:]}"
+        )
 
 
 @pytest.mark.parametrize("master", MASTERS, ids=lambda p: p.stem)
@@ -106,7 +133,9 @@ def test_blank_exercise_scores_zero(master, assigned, tmp_path):
     assert set(scores) == set(questions(master))
     for name, (score, _, output) in scores.items():
         assert score == 0, f"{name}: the blank exercise scores {score}"
-        assert "not written yet" in output or "is None" in output, f"{name}: unclear message:\n{output[-1500:]}"
+        assert "not written yet" in output or "is None" in output, (
+            f"{name}: unclear message:\n{output[-1500:]}"
+        )
 
 
 RAISES = ("    raise ValueError('my bug')", "raised ValueError: my bug")
@@ -116,10 +145,24 @@ LOOPS = ("    while True:\n        pass", "did not finish within")
 # question -> (function names, code put at the top of each, message the learner must see).
 BROKEN = {
     "01-neurons": {
-        "ch01-activations": (["sigmoid", "sigmoid_grad", "tanh_grad", "relu", "relu_grad"], *RAISES),
-        "ch01-losses": (["mse", "mse_grad", "bce_with_logits", "bce_with_logits_grad"], *LOOPS),
-        "ch01-gd-step": (["gd_step"], "    return np.zeros((1, 1)), 0.0", "has shape (1, 1)"),
-        "ch01-logistic-fit": (["fit_logistic"], "    return np.full(X.shape[1], np.nan), np.nan", "NaN"),
+        "ch01-activations": (
+            ["sigmoid", "sigmoid_grad", "tanh_grad", "relu", "relu_grad"],
+            *RAISES,
+        ),
+        "ch01-losses": (
+            ["mse", "mse_grad", "bce_with_logits", "bce_with_logits_grad"],
+            *LOOPS,
+        ),
+        "ch01-gd-step": (
+            ["gd_step"],
+            "    return np.zeros((1, 1)), 0.0",
+            "has shape (1, 1)",
+        ),
+        "ch01-logistic-fit": (
+            ["fit_logistic"],
+            "    return np.full(X.shape[1], np.nan), np.nan",
+            "NaN",
+        ),
     },
     "02-backprop": {
         "ch02-linear-backward": (["linear_backward"], *RAISES),
@@ -137,8 +180,16 @@ BROKEN = {
             "    import torch\n    return torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(weight)).numpy()",
             "must use NumPy only",
         ),
-        "ch03-maxpool-backward": (["max_pool2d_backward"], "    return np.zeros((1, 1))", "has shape (1, 1)"),
-        "ch03-grad-cam": (["grad_cam"], "    return np.full(activations.shape[1:], np.nan)", "NaN"),
+        "ch03-maxpool-backward": (
+            ["max_pool2d_backward"],
+            "    return np.zeros((1, 1))",
+            "has shape (1, 1)",
+        ),
+        "ch03-grad-cam": (
+            ["grad_cam"],
+            "    return np.full(activations.shape[1:], np.nan)",
+            "NaN",
+        ),
     },
 }
 
@@ -147,9 +198,13 @@ def break_functions(nb, names: list[str], body: str) -> None:
     """Insert ``body`` at the top of each named function's definition."""
     for name in names:
         pattern = re.compile(rf"^def {name}\((.*)\):\n", re.M)
-        cells = [c for c in nb.cells if c.cell_type == "code" and pattern.search(c.source)]
+        cells = [
+            c for c in nb.cells if c.cell_type == "code" and pattern.search(c.source)
+        ]
         assert len(cells) == 1, f"def {name} not found once in the notebook"
-        cells[0].source = pattern.sub(lambda m: m.group(0) + body + "\n", cells[0].source)
+        cells[0].source = pattern.sub(
+            lambda m: m.group(0) + body + "\n", cells[0].source
+        )
 
 
 @pytest.mark.parametrize("stem", sorted(BROKEN))
@@ -164,4 +219,6 @@ def test_broken_answers_get_clear_messages_and_zero(stem, assigned, tmp_path):
     for question, (_, _, message) in BROKEN[stem].items():
         score, max_score, output = scores[question]
         assert score == 0, f"{question}: a broken answer scores {score}/{max_score}"
-        assert message in output, f"{question}: expected the message {message!r} in:\n{output[-2000:]}"
+        assert message in output, (
+            f"{question}: expected the message {message!r} in:\n{output[-2000:]}"
+        )

@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dlbook.gradcheck import GradCheckReport, numerical_gradient, relative_error, torch_gradients
+from dlbook.gradcheck import (
+    GradCheckReport,
+    error_bound,
+    numerical_gradient,
+    relative_error,
+    torch_gradients,
+)
 
 SETTINGS = settings(max_examples=25, deadline=None)
 shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5)
@@ -29,7 +35,10 @@ def log_sum_exp(x: np.ndarray) -> float:
 def test_numerical_gradient_of_sin_x_times_x(shape, seed):
     x = np.random.default_rng(seed).uniform(-1.5, 1.5, size=shape)
     analytic = np.sin(x) + x * np.cos(x)
-    assert relative_error(numerical_gradient(lambda v: np.sum(np.sin(v) * v), x), analytic) < 1e-7
+    assert (
+        relative_error(numerical_gradient(lambda v: np.sum(np.sin(v) * v), x), analytic)
+        < 1e-7
+    )
 
 
 @SETTINGS
@@ -100,7 +109,11 @@ def test_relative_error_of_equal_arrays_is_zero(a):
 
 
 @SETTINGS
-@given(pair=shapes.flatmap(lambda s: st.tuples(*[hnp.arrays(np.float64, s, elements=finite)] * 2)))
+@given(
+    pair=shapes.flatmap(
+        lambda s: st.tuples(*[hnp.arrays(np.float64, s, elements=finite)] * 2)
+    )
+)
 def test_relative_error_is_symmetric_and_bounded(pair):
     a, b = pair
     assert relative_error(a, b) == relative_error(b, a)
@@ -109,12 +122,16 @@ def test_relative_error_is_symmetric_and_bounded(pair):
 
 @SETTINGS
 @given(
-    pair=shapes.flatmap(lambda s: st.tuples(*[hnp.arrays(np.float64, s, elements=finite)] * 2)),
+    pair=shapes.flatmap(
+        lambda s: st.tuples(*[hnp.arrays(np.float64, s, elements=finite)] * 2)
+    ),
     scale=st.one_of(st.floats(1e-3, 1e3), st.floats(-1e3, -1e-3)),
 )
 def test_relative_error_is_scale_invariant(pair, scale):
     a, b = pair
-    assert relative_error(scale * a, scale * b) == pytest.approx(relative_error(a, b), rel=1e-9, abs=1e-12)
+    assert relative_error(scale * a, scale * b) == pytest.approx(
+        relative_error(a, b), rel=1e-9, abs=1e-12
+    )
 
 
 def test_relative_error_values():
@@ -141,7 +158,12 @@ def test_torch_gradients_match_hand_derived():
         {"X": X, "W": W, "b": b, "unused": unused},
     )
     R = X @ W + b
-    expected = {"X": R @ W.T, "W": X.T @ R + 3 * W**2, "b": R.sum(axis=0), "unused": np.zeros(4)}
+    expected = {
+        "X": R @ W.T,
+        "W": X.T @ R + 3 * W**2,
+        "b": R.sum(axis=0),
+        "unused": np.zeros(4),
+    }
     assert set(grads) == set(expected)
     for key, value in expected.items():
         assert isinstance(grads[key], np.ndarray) and grads[key].dtype == np.float64
@@ -165,20 +187,31 @@ def layer():
     R = X @ W + b - Y
     return {
         "loss": lambda W, b: 0.5 * float(np.sum((X @ W + b - Y) ** 2)),
-        "torch_loss": lambda W, b: 0.5 * ((torch.from_numpy(X) @ W + b - torch.from_numpy(Y)) ** 2).sum(),
+        "torch_loss": lambda W, b: (
+            0.5 * ((torch.from_numpy(X) @ W + b - torch.from_numpy(Y)) ** 2).sum()
+        ),
         "inputs": {"W": W, "b": b},
         "grads": {"W": X.T @ R, "b": R.sum(axis=0)},
     }
 
 
 def test_report_passes_a_correct_gradient(layer):
-    report = GradCheckReport().check("linear", layer["loss"], layer["grads"], layer["inputs"])
+    report = GradCheckReport().check(
+        "linear", layer["loss"], layer["grads"], layer["inputs"]
+    )
     report.check(
-        "linear+torch", layer["loss"], layer["grads"], layer["inputs"], torch_loss=layer["torch_loss"]
+        "linear+torch",
+        layer["loss"],
+        layer["grads"],
+        layer["inputs"],
+        torch_loss=layer["torch_loss"],
     )
     assert [row.name for row in report.rows] == [
-        "linear: d/dW", "linear: d/db", "linear+torch: d/dW", "linear+torch: d/db",
-    ]  # fmt: skip
+        "linear: d/dW",
+        "linear: d/db",
+        "linear+torch: d/dW",
+        "linear+torch: d/db",
+    ]
     assert report.ok
     report.assert_ok()
     for row in report.rows:
@@ -197,7 +230,9 @@ def test_report_check_leaves_the_inputs_alone(layer):
 
 def test_report_accepts_a_transposed_view_as_input():
     W = np.random.default_rng(3).normal(size=(4, 3)).T  # Fortran-ordered (3, 4)
-    report = GradCheckReport().check("square", lambda W: 0.5 * float(np.sum(W**2)), {"W": W}, {"W": W})
+    report = GradCheckReport().check(
+        "square", lambda W: 0.5 * float(np.sum(W**2)), {"W": W}, {"W": W}
+    )
     report.assert_ok()
 
 
@@ -246,7 +281,9 @@ def test_report_with_nan_gradient_fails():
 
 def test_report_refuses_gradients_of_unknown_inputs(layer):
     with pytest.raises(KeyError, match=r"\['c'\]"):
-        GradCheckReport().check("linear", layer["loss"], {"c": np.ones(2)}, layer["inputs"])
+        GradCheckReport().check(
+            "linear", layer["loss"], {"c": np.ones(2)}, layer["inputs"]
+        )
 
 
 def test_empty_report_does_not_pass():
@@ -257,18 +294,24 @@ def test_empty_report_does_not_pass():
 
 
 def test_report_html(layer):
-    report = GradCheckReport().check("a<b", layer["loss"], layer["grads"], layer["inputs"])
+    report = GradCheckReport().check(
+        "a<b", layer["loss"], layer["grads"], layer["inputs"]
+    )
     report.add("wrong", np.ones(3), -np.ones(3))
     page = report._repr_html_()
     assert page.startswith("<table") and page.endswith("</table>")
     assert page.count("<tr>") == 1 + 3  # header and three rows
     assert "<th>gradient</th>" in page and "<th>result</th>" in page
-    assert "a&lt;b: d/dW" in page and "a&lt;b: d/db" in page and "<td>wrong</td>" in page
+    assert (
+        "a&lt;b: d/dW" in page and "a&lt;b: d/db" in page and "<td>wrong</td>" in page
+    )
     assert page.count("<td>pass</td>") == 2 and page.count("<td>FAIL</td>") == 1
 
 
 def test_report_text_table(layer):
-    report = GradCheckReport().check("linear", layer["loss"], layer["grads"], layer["inputs"])
+    report = GradCheckReport().check(
+        "linear", layer["loss"], layer["grads"], layer["inputs"]
+    )
     report.add("wrong", np.ones(3), -np.ones(3), torch_grad=np.ones(3))
     lines = str(report).splitlines()
     assert len(lines) == 2 + 3
@@ -278,8 +321,30 @@ def test_report_text_table(layer):
     assert lines[3].startswith("linear: d/db") and lines[3].endswith("pass")
     assert lines[4].startswith("wrong") and lines[4].endswith("FAIL")
     assert "—" in lines[2]  # no torch column for this row
-    assert "2.0e+00" in lines[4]  # max abs error of ones vs -ones
+    assert (
+        "2.0e+00" in lines[4]
+    )  # relative error of ones vs -ones: above every bound, shown as is
+    assert (
+        "< 1e-08" in lines[2]
+    )  # a correct gradient: under the finite-difference bound
     # columns line up: every row's second column starts where the header's does
     column = lines[0].index("shape")
-    assert all(line[column - 2 : column] == "  " and line[column] != " " for line in lines[2:])
+    assert all(
+        line[column - 2 : column] == "  " and line[column] != " " for line in lines[2:]
+    )
     assert repr(report) == str(report)
+
+
+@pytest.mark.parametrize(
+    ("value", "bounds", "shown"),
+    [
+        (0.0, (1e-12, 1e-8), "< 1e-12"),
+        (3e-16, (1e-12, 1e-8), "< 1e-12"),
+        (2e-10, (1e-8, 1e-6), "< 1e-08"),
+        (5e-7, (1e-8, 1e-6), "< 1e-06"),
+        (0.25, (1e-8, 1e-6), "2.5e-01"),
+        (None, (1e-8,), "—"),
+    ],
+)
+def test_error_bound(value, bounds, shown):
+    assert error_bound(value, bounds) == shown

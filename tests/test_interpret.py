@@ -11,9 +11,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from dlbook import torch_reference_ch03 as reference
-from dlbook.conv import conv2d_forward, conv_output_size, im2col, max_pool2d_backward, max_pool2d_forward
-from dlbook.interpret import activations_and_gradients, grad_cam, integrated_gradients, saliency, upsample
+from dlbook.grading.reference import cnn as reference
+from dlbook.interpret import (
+    activations_and_gradients,
+    grad_cam,
+    integrated_gradients,
+    saliency,
+    upsample,
+)
+from dlbook.scratch.conv import (
+    conv2d_forward,
+    conv_output_size,
+    im2col,
+    max_pool2d_backward,
+    max_pool2d_forward,
+)
 
 checks = settings(max_examples=6, deadline=None, derandomize=True)
 seeds = st.integers(0, 2**32 - 1)
@@ -22,9 +34,13 @@ seeds = st.integers(0, 2**32 - 1)
 def cam_model(seed: int, channels: int = 5, classes: int = 4):
     """conv-ReLU-conv-ReLU, then global average pooling and a linear layer: the architecture of CAM."""
     torch.manual_seed(seed)
-    features = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.Conv2d(3, channels, 3), nn.ReLU())
+    features = nn.Sequential(
+        nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.Conv2d(3, channels, 3), nn.ReLU()
+    )
     head = nn.Linear(channels, classes)
-    model = nn.Sequential(features, nn.AdaptiveAvgPool2d(1), nn.Flatten(), head).double()
+    model = nn.Sequential(
+        features, nn.AdaptiveAvgPool2d(1), nn.Flatten(), head
+    ).double()
     return model, features, head
 
 
@@ -52,7 +68,9 @@ def test_grad_cam_matches_the_exercise_reference(seed):
     image = np.random.default_rng(seed).normal(size=(1, 12, 12))
     target = int(seed % 3)
     ours = grad_cam(model, layer, image[None], target, upsampled=False)[0]
-    np.testing.assert_allclose(ours, reference.grad_cam(model, layer, image, target), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        ours, reference.grad_cam(model, layer, image, target), rtol=1e-10, atol=1e-12
+    )
     full = grad_cam(model, layer, image[None], target)
     assert full.shape == (1, 12, 12) and np.all(full >= -1e-12)
 
@@ -60,7 +78,9 @@ def test_grad_cam_matches_the_exercise_reference(seed):
 def test_activations_and_gradients_by_hand():
     model, features, head = cam_model(0)
     x = np.random.default_rng(0).normal(size=(2, 2, 7, 7))
-    activations, gradients = activations_and_gradients(model, features, x, target=[1, 3])
+    activations, gradients = activations_and_gradients(
+        model, features, x, target=[1, 3]
+    )
     a = features(torch.from_numpy(x)).detach().requires_grad_(True)
     logits = head(a.mean(dim=(2, 3)))
     (logits[0, 1] + logits[1, 3]).backward()
@@ -70,7 +90,14 @@ def test_activations_and_gradients_by_hand():
 
 def test_a_layer_used_twice_is_refused():
     relu = nn.ReLU()
-    model = nn.Sequential(nn.Conv2d(1, 2, 3), relu, nn.Conv2d(2, 2, 3), relu, nn.Flatten(), nn.LazyLinear(3))
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3),
+        relu,
+        nn.Conv2d(2, 2, 3),
+        relu,
+        nn.Flatten(),
+        nn.LazyLinear(3),
+    )
     with pytest.raises(ValueError, match="ran 2 times"):
         activations_and_gradients(model, relu, np.zeros((1, 1, 8, 8), dtype=np.float32))
 
@@ -93,7 +120,9 @@ def test_integrated_gradients_of_a_linear_model_are_exact():
     model = nn.Sequential(nn.Flatten(), nn.Linear(2 * 5 * 5, 3)).double()
     x = np.random.default_rng(1).normal(size=(2, 2, 5, 5))
     baseline = np.full((2, 5, 5), 0.3)
-    attributions, gaps = integrated_gradients(model, x, target=2, baseline=baseline, steps=4)
+    attributions, gaps = integrated_gradients(
+        model, x, target=2, baseline=baseline, steps=4
+    )
     w = model[1].weight.detach().numpy()[2].reshape(2, 5, 5)
     np.testing.assert_allclose(attributions, (x - baseline) * w, rtol=1e-12)
     np.testing.assert_allclose(gaps, 0, atol=1e-12)
@@ -108,16 +137,22 @@ def test_integrated_gradients_are_complete(seed):
     attributions, gaps = integrated_gradients(model, x, steps=128)
     with torch.no_grad():
         logits = model(torch.from_numpy(x))
-        change = (logits - model(torch.zeros_like(torch.from_numpy(x)))).gather(1, logits.argmax(1, keepdim=True))
+        change = (logits - model(torch.zeros_like(torch.from_numpy(x)))).gather(
+            1, logits.argmax(1, keepdim=True)
+        )
     assert attributions.shape == x.shape
-    np.testing.assert_allclose(attributions.sum(axis=(1, 2, 3)) - gaps, change[:, 0].numpy(), rtol=1e-10)
+    np.testing.assert_allclose(
+        attributions.sum(axis=(1, 2, 3)) - gaps, change[:, 0].numpy(), rtol=1e-10
+    )
     assert np.all(np.abs(gaps) <= 0.05 * np.abs(change[:, 0].numpy()) + 2e-3)
     coarse = integrated_gradients(model, x, steps=8)[1]
     assert np.abs(gaps).sum() < np.abs(coarse).sum(), "more steps should shrink the gap"
 
 
 def test_upsample_keeps_constants():
-    np.testing.assert_allclose(upsample(np.full((2, 3, 3), 0.7), (12, 12)), np.full((2, 12, 12), 0.7))
+    np.testing.assert_allclose(
+        upsample(np.full((2, 3, 3), 0.7), (12, 12)), np.full((2, 12, 12), 0.7)
+    )
 
 
 # --- the references of the graded exercises ------------------------------------------------------
@@ -129,17 +164,29 @@ def test_references_agree_with_dlbook_conv(seed):
     rng = np.random.default_rng(seed)
     x, weight, bias, stride, padding = reference.random_conv_case(rng)
     kh, kw = weight.shape[2:]
-    np.testing.assert_allclose(reference.conv2d(x, weight, bias, stride, padding),
-                               conv2d_forward(x, weight, bias, stride, padding)[0], rtol=1e-10, atol=1e-12)  # fmt: skip
-    np.testing.assert_array_equal(reference.im2col(x, kh, kw, stride, padding), im2col(x, (kh, kw), stride, padding))
+    np.testing.assert_allclose(
+        reference.conv2d(x, weight, bias, stride, padding),
+        conv2d_forward(x, weight, bias, stride, padding)[0],
+        rtol=1e-10,
+        atol=1e-12,
+    )
+    np.testing.assert_array_equal(
+        reference.im2col(x, kh, kw, stride, padding),
+        im2col(x, (kh, kw), stride, padding),
+    )
     size = x.shape[2]
-    assert reference.conv_output_size(size, kh, stride, padding) == conv_output_size(size, kh, stride, padding)
+    assert reference.conv_output_size(size, kh, stride, padding) == conv_output_size(
+        size, kh, stride, padding
+    )
     kernel, pool_stride = int(rng.integers(1, 4)), int(rng.integers(1, 4))
     if min(x.shape[2:]) >= kernel:
         out = max_pool2d_forward(x, kernel, pool_stride)
         grad_out = rng.normal(size=out.shape)
-        np.testing.assert_allclose(reference.max_pool2d_backward(x, grad_out, kernel, pool_stride),
-                                   max_pool2d_backward(grad_out, x, out, kernel, pool_stride), rtol=1e-12)  # fmt: skip
+        np.testing.assert_allclose(
+            reference.max_pool2d_backward(x, grad_out, kernel, pool_stride),
+            max_pool2d_backward(grad_out, x, out, kernel, pool_stride),
+            rtol=1e-12,
+        )
 
 
 def test_small_cnn_is_seeded_and_leaves_the_global_generator_alone():
@@ -180,7 +227,9 @@ def imports_torch_dynamically(x):
 
 
 def test_numpy_only_answer_accepts_numpy():
-    np.testing.assert_array_equal(reference.numpy_only_answer(numpy_answer, np.ones(3)), np.full(3, 2.0))
+    np.testing.assert_array_equal(
+        reference.numpy_only_answer(numpy_answer, np.ones(3)), np.full(3, 2.0)
+    )
 
 
 @pytest.mark.parametrize(
@@ -197,7 +246,9 @@ def test_numpy_only_answer_refuses_torch_and_restores_it(fn, message):
     with pytest.raises(AssertionError, match="must use NumPy only") as error:
         reference.numpy_only_answer(fn, np.ones(3))
     assert message in str(error.value)
-    assert {k: v for k, v in sys.modules.items() if k.startswith("torch")} == modules_before
+    assert {
+        k: v for k, v in sys.modules.items() if k.startswith("torch")
+    } == modules_before
     assert torch.ones(1).item() == 1.0
 
 
@@ -205,7 +256,7 @@ def test_numpy_only_answer_refuses_the_chapters_own_code():
     def copied(x, kh, kw, stride, padding):
         return im2col(x, (kh, kw), stride, padding)
 
-    with pytest.raises(AssertionError, match=r"im2col \(from dlbook.conv\)"):
+    with pytest.raises(AssertionError, match=r"im2col \(from dlbook.scratch.conv\)"):
         reference.numpy_only_answer(copied, np.ones((1, 1, 4, 4)), 2, 2, 1, 0)
 
 

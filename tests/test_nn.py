@@ -1,4 +1,4 @@
-"""dlbook.nn: every backward pass against finite differences and torch.autograd, in float64."""
+"""dlbook.scratch.layers: every backward pass against finite differences and torch.autograd, in float64."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlbook.gradcheck import numerical_gradient, relative_error
-from dlbook.nn import (
+from dlbook.scratch.layers import (
     Dropout,
     Linear,
     ReLU,
@@ -24,7 +24,9 @@ from dlbook.nn import (
 
 TOLERANCE = 1e-6  # relative error, float64
 checks = settings(max_examples=10, deadline=None, derandomize=True)
-shapes = st.tuples(st.integers(1, 6), st.integers(1, 7), st.integers(1, 5))  # batch, in, out
+shapes = st.tuples(
+    st.integers(1, 6), st.integers(1, 7), st.integers(1, 5)
+)  # batch, in, out
 seeds = st.integers(0, 2**32 - 1)
 
 
@@ -36,7 +38,9 @@ def check_elementwise(layer, torch_fn, x: np.ndarray, upstream: np.ndarray) -> N
     """The loss sum(layer(x) * upstream) has dL/d(output) = upstream: compare dL/dx three ways."""
     out = layer.forward(x)
     grad = layer.backward(upstream)
-    numerical = numerical_gradient(lambda z: float(np.sum(layer.forward(z) * upstream)), x.copy())
+    numerical = numerical_gradient(
+        lambda z: float(np.sum(layer.forward(z) * upstream)), x.copy()
+    )
     xt = t64(x, grad=True)
     torch_out = torch_fn(xt)
     (torch_out * t64(upstream)).sum().backward()
@@ -65,7 +69,9 @@ def test_linear_backward(shape, seed):
     ((tensors["x"] @ tensors["W"] + tensors["b"]) * t64(upstream)).sum().backward()
     for name, value in inputs.items():
         others = {k: v for k, v in inputs.items() if k != name}
-        numerical = numerical_gradient(lambda v, name=name, others=others: loss(**{name: v}, **others), value)
+        numerical = numerical_gradient(
+            lambda v, name=name, others=others: loss(**{name: v}, **others), value
+        )
         assert relative_error(analytic[name], numerical) < TOLERANCE, name
         assert relative_error(analytic[name], tensors[name].grad.numpy()) < 1e-12, name
 
@@ -85,7 +91,9 @@ def test_sigmoid_is_stable_for_large_inputs():
     x = np.array([-1e4, -50.0, 0.0, 50.0, 1e4], dtype=np.float32)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         out = Sigmoid().forward(x)
-    np.testing.assert_allclose(out, torch.sigmoid(torch.from_numpy(x)).numpy(), rtol=1e-6, atol=0)
+    np.testing.assert_allclose(
+        out, torch.sigmoid(torch.from_numpy(x)).numpy(), rtol=1e-6, atol=0
+    )
     assert out.dtype == np.float32
 
 
@@ -102,7 +110,9 @@ def test_dropout_backward_uses_the_forward_mask(shape, seed, p):
     np.testing.assert_array_equal(out, x * mask)
     grad = layer.backward(upstream)
     # with its mask fixed, dropout is the linear map x -> x * mask
-    numerical = numerical_gradient(lambda z: float(np.sum(z * mask * upstream)), x.copy())
+    numerical = numerical_gradient(
+        lambda z: float(np.sum(z * mask * upstream)), x.copy()
+    )
     xt = t64(x, grad=True)
     (xt * t64(mask) * t64(upstream)).sum().backward()
     assert relative_error(grad, numerical) < TOLERANCE
@@ -119,7 +129,9 @@ def test_dropout_train_and_eval():
     assert abs(dropped - 0.3) < 0.01  # 200,000 draws: standard error 0.001
     kept = out != 0
     np.testing.assert_allclose(out[kept], x[kept] / 0.7, rtol=1e-6)
-    assert not np.array_equal(out, layer.forward(x)), "a new mask for every forward pass"
+    assert not np.array_equal(out, layer.forward(x)), (
+        "a new mask for every forward pass"
+    )
     layer.eval()
     assert layer.forward(x) is x
     np.testing.assert_array_equal(layer.backward(x), x)
@@ -147,7 +159,9 @@ def test_softmax_cross_entropy_backward(shape, seed):
     rng = np.random.default_rng(seed)
     logits, labels = rng.normal(size=(n, k)) * 3, rng.integers(0, k, size=n)
     loss, grad = softmax_cross_entropy(logits, labels)
-    numerical = numerical_gradient(lambda z: softmax_cross_entropy(z, labels)[0], logits.copy())
+    numerical = numerical_gradient(
+        lambda z: softmax_cross_entropy(z, labels)[0], logits.copy()
+    )
     zt = t64(logits, grad=True)
     loss_t = torch.nn.functional.cross_entropy(zt, torch.from_numpy(labels))
     loss_t.backward()
@@ -159,7 +173,9 @@ def test_softmax_cross_entropy_backward(shape, seed):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_softmax_cross_entropy_is_stable_for_huge_logits(dtype):
     rng = np.random.default_rng(3)
-    logits = (rng.choice([-1e4, 1e4], size=(8, 5)) + rng.normal(size=(8, 5))).astype(dtype)
+    logits = (rng.choice([-1e4, 1e4], size=(8, 5)) + rng.normal(size=(8, 5))).astype(
+        dtype
+    )
     labels = rng.integers(0, 5, size=8)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         loss, grad = softmax_cross_entropy(logits, labels)
@@ -175,16 +191,22 @@ def test_softmax_cross_entropy_is_stable_for_huge_logits(dtype):
 
 def test_log_softmax_matches_torch():
     z = np.random.default_rng(4).normal(size=(3, 4)) * 100
-    np.testing.assert_allclose(log_softmax(z), torch.log_softmax(t64(z), dim=-1).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        log_softmax(z), torch.log_softmax(t64(z), dim=-1).numpy(), rtol=1e-12
+    )
 
 
 @checks
 @given(seed=seeds, hidden=st.integers(1, 6), n=st.integers(1, 5))
 def test_sequential_mlp_backward(seed, hidden, n):
     rng = np.random.default_rng(seed)
-    model = Sequential(Linear(4, hidden, rng, dtype=np.float64), Tanh(),
-                       Linear(hidden, hidden, rng, dtype=np.float64), ReLU(),
-                       Linear(hidden, 3, rng, dtype=np.float64))  # fmt: skip
+    model = Sequential(
+        Linear(4, hidden, rng, dtype=np.float64),
+        Tanh(),
+        Linear(hidden, hidden, rng, dtype=np.float64),
+        ReLU(),
+        Linear(hidden, 3, rng, dtype=np.float64),
+    )
     for b in (model.params["0.b"], model.params["2.b"], model.params["4.b"]):
         b[...] = rng.normal(size=b.shape) * 0.1
     x, labels = rng.normal(size=(n, 4)), rng.integers(0, 3, size=n)
@@ -198,12 +220,15 @@ def test_sequential_mlp_backward(seed, hidden, n):
     logits = h @ tensors["4.W"] + tensors["4.b"]
     torch.nn.functional.cross_entropy(logits, torch.from_numpy(labels)).backward()
     for name, param in model.params.items():
+
         def loss(_, name=name):
             return softmax_cross_entropy(model.forward(x), labels)[0]
 
         numerical = numerical_gradient(loss, param)
         assert relative_error(model.grads[name], numerical) < TOLERANCE, name
-        assert relative_error(model.grads[name], tensors[name].grad.numpy()) < 1e-10, name
+        assert relative_error(model.grads[name], tensors[name].grad.numpy()) < 1e-10, (
+            name
+        )
     assert relative_error(dx, xt.grad.numpy()) < 1e-10
 
 
@@ -216,13 +241,22 @@ def test_gradients_are_written_in_place():
         _, grad = softmax_cross_entropy(model.forward(x), np.zeros(5, dtype=int))
         assert model.backward(grad) is None  # the first layer skips dL/dx
     assert {k: id(v) for k, v in model.grads.items()} == arrays
-    assert all(model.params[k] is model.layers[int(k[0])].params[k[2:]] for k in model.params)
+    assert all(
+        model.params[k] is model.layers[int(k[0])].params[k[2:]] for k in model.params
+    )
 
 
 def test_float32_stays_float32():
     rng = np.random.default_rng(6)
-    model = Sequential(Linear(5, 4, rng), Sigmoid(), Linear(4, 4, rng), Tanh(), Dropout(0.5, rng),
-                       Linear(4, 3, rng), ReLU())  # fmt: skip
+    model = Sequential(
+        Linear(5, 4, rng),
+        Sigmoid(),
+        Linear(4, 4, rng),
+        Tanh(),
+        Dropout(0.5, rng),
+        Linear(4, 3, rng),
+        ReLU(),
+    )
     x = rng.normal(size=(6, 5)).astype(np.float32)
     out = model.forward(x)
     assert out.dtype == np.float32
@@ -241,7 +275,11 @@ def test_train_and_eval_reach_every_layer():
 
 def test_init_weight_variances():
     rng = np.random.default_rng(8)
-    for init, variance in [("he", 2 / 784), ("xavier", 2 / (784 + 256)), ("normal", 1.0)]:
+    for init, variance in [
+        ("he", 2 / 784),
+        ("xavier", 2 / (784 + 256)),
+        ("normal", 1.0),
+    ]:
         w = init_weight(784, 256, rng, init)
         assert w.shape == (784, 256) and w.dtype == np.float32
         assert w.var() == pytest.approx(variance, rel=0.02)

@@ -9,21 +9,18 @@ are those the book and the grader expect.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import nbformat
+import notebook_setup
 import pytest
 
-from dlbook.notebooks import code_cell_hashes
-
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import notebook_setup  # noqa: E402
 
 NOTEBOOKS = notebook_setup.notebooks()
 ids = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
-CHAPTERS = [p for p in NOTEBOOKS if p.parent.name == "book"]  # exercise masters have no budget or time box
+# exercise masters have no budget or time box
+CHAPTERS = [p for p in NOTEBOOKS if p.parent.name == "book"]
 
 
 def test_every_chapter_is_in_the_table_of_contents():
@@ -32,7 +29,9 @@ def test_every_chapter_is_in_the_table_of_contents():
     for nb in (ROOT / "book").glob("*.ipynb"):
         assert f"book/{nb.stem}" in listed, f"{nb.name} is not in _toc.yml"
     for entry in listed:
-        assert any((ROOT / f"{entry}{ext}").is_file() for ext in (".md", ".ipynb")), f"_toc.yml: {entry} missing"
+        assert any((ROOT / f"{entry}{ext}").is_file() for ext in (".md", ".ipynb")), (
+            f"_toc.yml: {entry} missing"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
@@ -52,9 +51,13 @@ def test_notebook_was_executed_in_order_without_errors(path):
 def test_outputs_come_from_the_current_code(path):
     nb = nbformat.read(path, as_version=4)
     recorded = nb.metadata.get("dlbook", {}).get("cell_sha256")
-    assert recorded, f"{path.name} was not executed with tools/execute_notebooks.py (no cell hashes)"
-    current = code_cell_hashes(nb)
-    assert len(current) == len(recorded), f"{path.name}: code cells were added or removed since it was executed"
+    assert recorded, (
+        f"{path.name} was not executed with tools/execute_notebooks.py (no cell hashes)"
+    )
+    current = notebook_setup.code_cell_hashes(nb)
+    assert len(current) == len(recorded), (
+        f"{path.name}: code cells were added or removed since it was executed"
+    )
     edited = [i + 1 for i, (a, b) in enumerate(zip(current, recorded)) if a != b]
     assert not edited, (
         f"{path.name}: code cells {edited} were edited after the notebook was executed; "
@@ -83,27 +86,39 @@ def test_repository_url_is_configured_once():
     offenders = [
         str(p.relative_to(ROOT))
         for p in ROOT.rglob("*")
-        if p.is_file() and p.suffix in {".py", ".md", ".yml", ".toml", ".txt", ".cfg", ".bib"}
-        and not skipped & set(p.relative_to(ROOT).parts) and p.name != "_config.yml"
+        if p.is_file()
+        and p.suffix in {".py", ".md", ".yml", ".toml", ".txt", ".cfg", ".bib"}
+        and not skipped & set(p.relative_to(ROOT).parts)
+        and p.name != "_config.yml"
         and url in p.read_text(encoding="utf-8", errors="ignore")
-    ]  # fmt: skip
-    assert not offenders, f"the repository URL is hard-coded outside _config.yml in {offenders}"
+    ]
+    assert not offenders, (
+        f"the repository URL is hard-coded outside _config.yml in {offenders}"
+    )
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_book_notebooks_check_their_budget(path):
     nb = nbformat.read(path, as_version=4)
     last = [c for c in nb.cells if c.cell_type == "code"][-1]
-    assert "assert elapsed" in last.source, f"{path.name}: the last cell must assert the chapter's time budget"
+    assert "assert elapsed" in last.source, (
+        f"{path.name}: the last cell must assert the chapter's time budget"
+    )
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_stated_run_time_matches_the_recorded_run(path):
     """The 'Run this chapter' box states the time of the run that produced the stored outputs."""
     nb = nbformat.read(path, as_version=4)
-    seconds = nb.metadata["dlbook"]["run_seconds"]  # recorded by tools/execute_notebooks.py
-    stated = re.search(r"\*\*Time:\*\*\s+(?:about|under)\s+(\d+)\s*s\b", nb.cells[0].source)
-    assert stated, f"{path.name}: the first cell must state the run time as '**Time:** about N s'"
+    seconds = nb.metadata["dlbook"][
+        "run_seconds"
+    ]  # recorded by tools/execute_notebooks.py
+    stated = re.search(
+        r"\*\*Time:\*\*\s+(?:about|under)\s+(\d+)\s*s\b", nb.cells[0].source
+    )
+    assert stated, (
+        f"{path.name}: the first cell must state the run time as '**Time:** about N s'"
+    )
     claimed = int(stated.group(1))
     # kernel start (a few seconds) may be included; anything further off is stale or a placeholder
     assert 0.8 * seconds <= claimed <= 1.25 * seconds + 10, (

@@ -1,4 +1,4 @@
-"""dlbook.optim: SGD with momentum, Adam and the learning-rate schedules against torch.optim."""
+"""dlbook.scratch.optim: SGD with momentum, Adam and the learning-rate schedules against torch.optim."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlbook.nn import Linear, ReLU, Sequential, softmax_cross_entropy
-from dlbook.optim import SGD, Adam, ExponentialDecay, StepDecay
+from dlbook.scratch.layers import Linear, ReLU, Sequential, softmax_cross_entropy
+from dlbook.scratch.optim import SGD, Adam, ExponentialDecay, StepDecay
 
 checks = settings(max_examples=10, deadline=None, derandomize=True)
 seeds = st.integers(0, 2**32 - 1)
@@ -32,12 +32,18 @@ def run_both(make_ours, make_torch, seed: int, steps: int = 6):
 
 
 @checks
-@given(seed=seeds, lr=st.floats(1e-3, 0.5), momentum=st.sampled_from([0.0, 0.5, 0.9]),
-       weight_decay=st.sampled_from([0.0, 1e-2]))  # fmt: skip
+@given(
+    seed=seeds,
+    lr=st.floats(1e-3, 0.5),
+    momentum=st.sampled_from([0.0, 0.5, 0.9]),
+    weight_decay=st.sampled_from([0.0, 1e-2]),
+)
 def test_sgd_momentum_matches_torch(seed, lr, momentum, weight_decay):
     ours, theirs = run_both(
         lambda p, g: SGD(p, g, lr=lr, momentum=momentum, weight_decay=weight_decay),
-        lambda p: torch.optim.SGD(p, lr=lr, momentum=momentum, weight_decay=weight_decay),
+        lambda p: torch.optim.SGD(
+            p, lr=lr, momentum=momentum, weight_decay=weight_decay
+        ),
         seed,
     )
     for k in ours:
@@ -45,8 +51,12 @@ def test_sgd_momentum_matches_torch(seed, lr, momentum, weight_decay):
 
 
 @checks
-@given(seed=seeds, lr=st.floats(1e-4, 0.1), betas=st.sampled_from([(0.9, 0.999), (0.8, 0.99)]),
-       weight_decay=st.sampled_from([0.0, 1e-2]))  # fmt: skip
+@given(
+    seed=seeds,
+    lr=st.floats(1e-4, 0.1),
+    betas=st.sampled_from([(0.9, 0.999), (0.8, 0.99)]),
+    weight_decay=st.sampled_from([0.0, 1e-2]),
+)
 def test_adam_matches_torch(seed, lr, betas, weight_decay):
     ours, theirs = run_both(
         lambda p, g: Adam(p, g, lr=lr, betas=betas, weight_decay=weight_decay),
@@ -58,20 +68,29 @@ def test_adam_matches_torch(seed, lr, betas, weight_decay):
 
 
 def test_first_adam_step_moves_each_weight_by_about_lr():
-    params, grads = {"w": np.array([1.0, -2.0, 3.0])}, {"w": np.array([1e-3, -5.0, 300.0])}
-    Adam(params, grads, lr=0.01).step()  # m_hat / sqrt(v_hat) = sign(g) on the first step
+    params, grads = (
+        {"w": np.array([1.0, -2.0, 3.0])},
+        {"w": np.array([1e-3, -5.0, 300.0])},
+    )
+    Adam(
+        params, grads, lr=0.01
+    ).step()  # m_hat / sqrt(v_hat) = sign(g) on the first step
     np.testing.assert_allclose(params["w"], [0.99, -1.99, 2.99], rtol=1e-6, atol=1e-5)
 
 
 @pytest.mark.parametrize(
     ("ours", "theirs"),
     [
-        (lambda o: StepDecay(o, step_size=3, gamma=0.5),
-         lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=3, gamma=0.5)),
-        (lambda o: ExponentialDecay(o, gamma=0.8),
-         lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.8)),
+        (
+            lambda o: StepDecay(o, step_size=3, gamma=0.5),
+            lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=3, gamma=0.5),
+        ),
+        (
+            lambda o: ExponentialDecay(o, gamma=0.8),
+            lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.8),
+        ),
     ],
-)  # fmt: skip
+)
 def test_schedules_match_torch(ours, theirs):
     params = {"w": np.zeros(2)}
     optimizer = SGD(params, {"w": np.zeros(2)}, lr=0.1)
@@ -81,7 +100,9 @@ def test_schedules_match_torch(ours, theirs):
         torch_optimizer.step()
         schedule.step()
         torch_schedule.step()
-        assert optimizer.lr == pytest.approx(torch_optimizer.param_groups[0]["lr"], rel=1e-12)
+        assert optimizer.lr == pytest.approx(
+            torch_optimizer.param_groups[0]["lr"], rel=1e-12
+        )
 
 
 def test_optimizer_updates_a_model_in_place():

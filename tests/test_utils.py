@@ -22,7 +22,12 @@ matplotlib.use("Agg")
 
 
 def draws(rng: np.random.Generator) -> tuple:
-    return (np.random.rand(3).tolist(), random.random(), torch.rand(3).tolist(), rng.normal(size=3).tolist())
+    return (
+        np.random.rand(3).tolist(),
+        random.random(),
+        torch.rand(3).tolist(),
+        rng.normal(size=3).tolist(),
+    )
 
 
 def test_seed_everything_repeats_every_generator():
@@ -30,7 +35,9 @@ def test_seed_everything_repeats_every_generator():
     second = draws(seed_everything(123))
     other = draws(seed_everything(124))
     assert first == second
-    assert all(a != b for a, b in zip(first, other, strict=True))  # each generator was reseeded
+    assert all(
+        a != b for a, b in zip(first, other, strict=True)
+    )  # each generator was reseeded
 
 
 def test_seed_everything_seeds_torch_initialisers():
@@ -50,9 +57,13 @@ def torch_threads(monkeypatch):
     torch.set_num_threads(before)
 
 
-@pytest.mark.parametrize(("asked", "cores", "expected"), [(1, 2, 1), (2, 2, 2), (64, 2, 2), (0, 2, 1),
-                                                          (-3, 2, 1), (8, 1, 1), (None, 2, 2)])  # fmt: skip
-def test_set_threads_clamps_to_cpu_count(torch_threads, monkeypatch, asked, cores, expected):
+@pytest.mark.parametrize(
+    ("asked", "cores", "expected"),
+    [(1, 2, 1), (2, 2, 2), (64, 2, 2), (0, 2, 1), (-3, 2, 1), (8, 1, 1), (None, 2, 2)],
+)
+def test_set_threads_clamps_to_cpu_count(
+    torch_threads, monkeypatch, asked, cores, expected
+):
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     assert set_threads(asked) == expected
     assert torch.get_num_threads() == expected
@@ -154,7 +165,9 @@ def test_fit_decreases_the_loss(regression, capsys):
     def evaluate():
         return {"val_mse": float(loss_fn(model(X), y.unsqueeze(1)))}
 
-    history = fit(model, loss_fn, optimizer, batches, epochs=5, evaluate=evaluate, desc="toy")
+    history = fit(
+        model, loss_fn, optimizer, batches, epochs=5, evaluate=evaluate, desc="toy"
+    )
     assert isinstance(history, History) and len(history) == 5
     assert history["epoch"] == [1, 2, 3, 4, 5]
     assert set(history.last) == {"epoch", "train_loss", "val_mse", "seconds"}
@@ -172,10 +185,21 @@ def test_fit_decreases_the_loss(regression, capsys):
 
 def test_fit_verbose_prints_every_epoch(regression, capsys):
     model, batches, *_ = regression
-    fit(model, torch.nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05), batches, epochs=3,
-        verbose=True)  # fmt: skip
+    fit(
+        model,
+        torch.nn.MSELoss(),
+        torch.optim.SGD(model.parameters(), lr=0.05),
+        batches,
+        epochs=3,
+        verbose=True,
+    )
     out = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[0] for line in out] == ["epoch 1", "epoch 2", "epoch 3", "train"]
+    assert [line.split(":")[0] for line in out] == [
+        "epoch 1",
+        "epoch 2",
+        "epoch 3",
+        "train",
+    ]
 
 
 @pytest.mark.parametrize("per_batch", [False, True])
@@ -183,8 +207,15 @@ def test_fit_steps_the_scheduler(regression, per_batch):
     model, batches, *_ = regression
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
-    fit(model, torch.nn.MSELoss(), optimizer, batches, epochs=2, scheduler=scheduler,
-        step_scheduler_per_batch=per_batch)  # fmt: skip
+    fit(
+        model,
+        torch.nn.MSELoss(),
+        optimizer,
+        batches,
+        epochs=2,
+        scheduler=scheduler,
+        step_scheduler_per_batch=per_batch,
+    )
     steps = 2 * 8 if per_batch else 2  # 256 samples in batches of 32
     assert optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**steps)
 
@@ -194,12 +225,24 @@ def test_fit_stops_on_nan(regression):
     with torch.no_grad():
         model.weight[0, 0] = float("nan")
     with pytest.raises(FloatingPointError, match="nan in epoch 1"):
-        fit(model, torch.nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05), batches, epochs=2)
+        fit(
+            model,
+            torch.nn.MSELoss(),
+            torch.optim.SGD(model.parameters(), lr=0.05),
+            batches,
+            epochs=2,
+        )
 
 
 def test_fit_with_zero_epochs(regression, capsys):
     model, batches, *_ = regression
-    history = fit(model, torch.nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05), batches, epochs=0)
+    history = fit(
+        model,
+        torch.nn.MSELoss(),
+        torch.optim.SGD(model.parameters(), lr=0.05),
+        batches,
+        epochs=0,
+    )
     assert len(history) == 0
     assert capsys.readouterr().out == "train: 0 epochs\n"
 
@@ -216,7 +259,9 @@ def test_progress_enabled_yields_the_same_items(monkeypatch, capsys):
     wrapped = progress(items, desc="x")
     assert wrapped is not items
     assert list(wrapped) == items
-    assert capsys.readouterr().out == ""  # the bar goes to stderr, never to the stored stdout
+    assert (
+        capsys.readouterr().out == ""
+    )  # the bar goes to stderr, never to the stored stdout
 
 
 # --- plotting ------------------------------------------------------------------------------------
@@ -240,29 +285,45 @@ def test_use_style(figures):
 
 
 def test_plot_curves(figures):
-    ax = plot_curves({"train": [1.0, 0.5, 0.25], "validation": [1.2, 0.7, 0.4]},
-                     title="Loss", xlabel="epoch", ylabel="cross-entropy (nats)", logy=True)  # fmt: skip
+    ax = plot_curves(
+        {"train": [1.0, 0.5, 0.25], "validation": [1.2, 0.7, 0.4]},
+        title="Loss",
+        xlabel="epoch",
+        ylabel="cross-entropy (nats)",
+        logy=True,
+    )
     assert ax.get_title() == "Loss"
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "cross-entropy (nats)"
     assert ax.get_yscale() == "log"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "validation"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "train",
+        "validation",
+    ]
     lines = ax.get_lines()
     assert [line.get_label() for line in lines] == ["train", "validation"]
-    np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])  # epochs count from 1
+    np.testing.assert_array_equal(
+        lines[0].get_xdata(), [1, 2, 3]
+    )  # epochs count from 1
     np.testing.assert_array_equal(lines[1].get_ydata(), [1.2, 0.7, 0.4])
 
 
 def test_plot_curves_single_curve_on_given_axes(figures):
     fig, ax = plt.subplots()
-    returned = plot_curves({"loss": np.array([3, 2, 1])}, title="T", xlabel="x", ylabel="y", ax=ax)
+    returned = plot_curves(
+        {"loss": np.array([3, 2, 1])}, title="T", xlabel="x", ylabel="y", ax=ax
+    )
     assert returned is ax and len(fig.axes) == 1
     assert ax.get_legend() is None  # one line needs no legend
     assert ax.get_yscale() == "linear"
 
 
 def test_show_images(figures):
-    images = np.random.default_rng(0).integers(0, 256, size=(10, 28, 28), dtype=np.uint8)
-    fig = show_images(images, titles=[str(i) for i in range(10)], ncols=4, title="digits")
+    images = np.random.default_rng(0).integers(
+        0, 256, size=(10, 28, 28), dtype=np.uint8
+    )
+    fig = show_images(
+        images, titles=[str(i) for i in range(10)], ncols=4, title="digits"
+    )
     assert len(fig.axes) == 12  # 3 rows of 4
     shown = [ax for ax in fig.axes if ax.get_images()]
     assert len(shown) == 10

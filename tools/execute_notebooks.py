@@ -4,9 +4,11 @@
     python tools/execute_notebooks.py book/01-neurons.ipynb
 
 Each notebook runs in a fresh kernel in its own folder with DLBOOK_PROGRESS=0 (no progress bars in
-stored outputs). The SHA-256 of every code cell's source is recorded in the notebook's metadata;
-tests/test_notebooks.py refuses a notebook whose cells were edited after this ran. When
-DLBOOK_DATA is unset and ../shared/data exists, that offline copy is used.
+stored outputs) and the numerical kernels of kernels.VARIANT, so that the test run, with the
+machine's own kernels, checks the stored outputs under other ones. The notebook's metadata records
+the SHA-256 of every code cell's source (tests/test_notebooks.py refuses a notebook whose cells
+were edited after this ran), the kernels used and the run time. When DLBOOK_DATA is unset and
+../shared/data exists, that offline copy is used.
 """
 
 from __future__ import annotations
@@ -17,18 +19,18 @@ import time
 from pathlib import Path
 
 import nbformat
+from kernels import VARIANT, kernel_config
 from nbclient import NotebookClient
+from notebook_setup import ROOT, code_cell_hashes, notebooks, sync
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from notebook_setup import ROOT, notebooks, sync  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "src"))
-from dlbook.notebooks import code_cell_hashes  # noqa: E402
-
-KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+KERNELSPEC = {
+    "name": "python3",
+    "display_name": "Python 3 (ipykernel)",
+    "language": "python",
+}
 
 
-def execute(path: Path) -> float:
+def execute(path: Path, kernels: dict) -> float:
     sync(path)
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("jupytext", None)
@@ -45,7 +47,11 @@ def execute(path: Path) -> float:
     )
     client.execute()
     seconds = time.perf_counter() - start
-    nb.metadata["dlbook"] = {"cell_sha256": code_cell_hashes(nb), "run_seconds": round(seconds, 1)}
+    nb.metadata["dlbook"] = {
+        "cell_sha256": code_cell_hashes(nb),
+        "kernels": kernels,
+        "run_seconds": round(seconds, 1),
+    }
     nbformat.write(nb, path)
     return seconds
 
@@ -56,10 +62,13 @@ def main(argv: list[str]) -> int:
     shared = ROOT.parent / "shared" / "data"
     if "DLBOOK_DATA" not in os.environ and shared.is_dir():
         os.environ["DLBOOK_DATA"] = str(shared)
+    os.environ.update(VARIANT)
+    kernels = kernel_config()
+    print(f"numerical kernels: {kernels}", flush=True)
     paths = [Path(p).resolve() for p in argv] or notebooks()
     for path in paths:
         print(f"executing {path.relative_to(ROOT)} ...", flush=True)
-        seconds = execute(path)
+        seconds = execute(path, kernels)
         print(f"  done in {seconds:.1f} s", flush=True)
     return 0
 

@@ -29,7 +29,10 @@ def main() -> int:
         data = response.read()
     actual = hashlib.sha256(data).hexdigest()
     if actual != SHA256:
-        print(f"error: {URL}: SHA-256 {actual}, expected {SHA256}; not unpacked", file=sys.stderr)
+        print(
+            f"error: {URL}: SHA-256 {actual}, expected {SHA256}; not unpacked",
+            file=sys.stderr,
+        )
         return 1
     TARGET.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:

@@ -31,10 +31,14 @@ def otter_assign(master: Path, out: Path) -> None:
     otter = Path(sys.executable).with_name("otter")
     result = subprocess.run(
         [str(otter), "assign", "--no-run-tests", "--no-pdfs", str(master), str(out)],
-        capture_output=True, text=True, cwd=master.parent,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=master.parent,
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"otter assign failed on {master.name}:\n{result.stdout}\n{result.stderr}")
+        raise RuntimeError(
+            f"otter assign failed on {master.name}:\n{result.stdout}\n{result.stderr}"
+        )
 
 
 def clean_student_notebook(path: Path) -> None:
@@ -46,7 +50,9 @@ def clean_student_notebook(path: Path) -> None:
     nb["metadata"].pop("dlbook", None)
     for index, cell in enumerate(nb["cells"]):
         cell["id"] = f"cell-{index:03d}"
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def generate(target: Path, autograder_dir: Path | None = None) -> None:
@@ -70,32 +76,49 @@ def generate(target: Path, autograder_dir: Path | None = None) -> None:
 def differences(expected: Path, actual: Path) -> list[str]:
     """Files that differ between two exercise folders (relative names)."""
     names = {p.relative_to(expected) for p in expected.rglob("*") if p.is_file()}
-    names |= {p.relative_to(actual) for p in actual.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    names |= {
+        p.relative_to(actual)
+        for p in actual.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     return sorted(
-        str(n) for n in names
-        if not (expected / n).is_file() or not (actual / n).is_file()
+        str(n)
+        for n in names
+        if not (expected / n).is_file()
+        or not (actual / n).is_file()
         or not filecmp.cmp(expected / n, actual / n, shallow=False)
-    )  # fmt: skip
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="compare with the committed exercises/")
-    parser.add_argument("--autograder", type=Path, help="also copy the autograder zips into this folder")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="compare with the committed exercises/"
+    )
+    parser.add_argument(
+        "--autograder", type=Path, help="also copy the autograder zips into this folder"
+    )
     args = parser.parse_args()
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
             generate(Path(tmp))
             stale = differences(Path(tmp), EXERCISES)
         if stale:
-            print("exercises/ is out of date with solutions/ (run `make exercises`): " + ", ".join(stale))
+            print(
+                "exercises/ is out of date with solutions/ (run `make exercises`): "
+                + ", ".join(stale)
+            )
             return 1
         print("exercises/ matches what otter assign makes from solutions/")
         return 0
     if EXERCISES.exists():
         shutil.rmtree(EXERCISES)
     generate(EXERCISES, args.autograder)
-    print(f"wrote {len(masters())} exercise notebook(s) and their public tests into exercises/")
+    print(
+        f"wrote {len(masters())} exercise notebook(s) and their public tests into exercises/"
+    )
     return 0
 
 

@@ -8,6 +8,7 @@ otter-grader and, in Colab, clone the repository so that the public tests are on
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 from pathlib import Path
@@ -29,7 +30,7 @@ def repository() -> tuple[str, str]:
 
 def chapter_cell() -> str:
     url, branch = repository()
-    return f'''{MARKER} (Colab, Binder or a fresh Jupyter):
+    return f"""{MARKER} (Colab, Binder or a fresh Jupyter):
 # installs the course package `dlbook` if it is missing.
 import importlib.util
 import subprocess
@@ -37,7 +38,7 @@ import sys
 
 COURSE = "git+{url}@{branch}"
 if importlib.util.find_spec("dlbook") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", COURSE], check=True)'''
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", COURSE], check=True)"""
 
 
 def exercise_cell(notebook_name: str) -> str:
@@ -67,7 +68,11 @@ grader = otter.Notebook("{notebook_name}")'''
 
 
 def expected_cell(path: Path) -> str:
-    return exercise_cell(path.name) if path.parent.name in ("solutions", "exercises") else chapter_cell()
+    return (
+        exercise_cell(path.name)
+        if path.parent.name in ("solutions", "exercises")
+        else chapter_cell()
+    )
 
 
 def first_code_cell(nb) -> nbformat.NotebookNode | None:
@@ -79,12 +84,20 @@ def sync(path: Path) -> bool:
     nb = nbformat.read(path, as_version=4)
     cell = first_code_cell(nb)
     want = expected_cell(path)
-    tags = ["hide-input"] if path.parent.name == "book" else []  # the HTML book folds it away
-    if cell is not None and cell.source == want and cell.metadata.get("tags", []) == tags:
+    tags = (
+        ["hide-input"] if path.parent.name == "book" else []
+    )  # the HTML book folds it away
+    if (
+        cell is not None
+        and cell.source == want
+        and cell.metadata.get("tags", []) == tags
+    ):
         return False
     if cell is None or not cell.source.startswith(MARKER):
         cell = nbformat.v4.new_code_cell(want)
-        first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
+        first_code = next(
+            (i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells)
+        )
         nb.cells.insert(first_code, cell)
     cell.source = want
     if tags:
@@ -95,8 +108,19 @@ def sync(path: Path) -> bool:
     return True
 
 
+def code_cell_hashes(nb) -> list[str]:
+    """SHA-256 of the source of every code cell, in order (what the stored outputs came from)."""
+    return [
+        hashlib.sha256(c.source.encode("utf-8")).hexdigest()
+        for c in nb.cells
+        if c.cell_type == "code"
+    ]
+
+
 def notebooks() -> list[Path]:
-    return sorted((ROOT / "book").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))
+    return sorted((ROOT / "book").glob("*.ipynb")) + sorted(
+        (ROOT / "solutions").glob("*.ipynb")
+    )
 
 
 if __name__ == "__main__":

@@ -111,8 +111,12 @@ DATASETS: dict[str, Dataset] = {
     "tinyshakespeare": Dataset(
         name="Tiny Shakespeare",
         folder="tinyshakespeare",
-        urls=("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/",),
-        files={"input.txt": "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"},
+        urls=(
+            "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/",
+        ),
+        files={
+            "input.txt": "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+        },
         publisher="Andrej Karpathy, char-rnn (2015); text by William Shakespeare",
         licence="public domain text (distributed in the MIT-licensed char-rnn repository)",
         homepage="https://github.com/karpathy/char-rnn",
@@ -121,7 +125,9 @@ DATASETS: dict[str, Dataset] = {
         name="International airline passengers, monthly 1949-1960",
         folder="timeseries",
         urls=("https://raw.githubusercontent.com/jbrownlee/Datasets/master/",),
-        files={"airline-passengers.csv": "8cb51be753a718d9be5d76d7e238cc224792754676adc21faa59e954b0201621"},
+        files={
+            "airline-passengers.csv": "8cb51be753a718d9be5d76d7e238cc224792754676adc21faa59e954b0201621"
+        },
         publisher="G.E.P. Box and G.M. Jenkins, Time Series Analysis: Forecasting and Control, Series G",
         licence="factual series from a published book, redistributed for teaching (no licence given)",
         homepage="https://github.com/jbrownlee/Datasets",
@@ -201,14 +207,20 @@ def fetch(dataset: str, filename: str) -> Path:
         raise KeyError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
     info = DATASETS[dataset]
     if filename not in info.files:
-        raise KeyError(f"{dataset} has no file {filename!r}; its files: {', '.join(info.files)}")
+        raise KeyError(
+            f"{dataset} has no file {filename!r}; its files: {', '.join(info.files)}"
+        )
     expected = info.files[filename]
     offline = os.environ.get(ENV_DATA)
     if offline:
         root = Path(offline).expanduser()
         path = root / info.folder / filename
         if not path.is_file():
-            where = "does not exist" if not root.is_dir() else f"has no {info.folder}/{filename}"
+            where = (
+                "does not exist"
+                if not root.is_dir()
+                else f"has no {info.folder}/{filename}"
+            )
             raise DataNotFoundError(
                 f"{ENV_DATA}={offline}: the folder {where}; "
                 f"it must be laid out like shared/data/ (expected {path})."
@@ -245,10 +257,16 @@ def parse_idx(raw: bytes, name: str = "<bytes>") -> np.ndarray:
         )
     header = 4 + 4 * ndim
     if ndim == 0 or len(raw) < header:
-        raise IDXFormatError(f"{name}: IDX header says {ndim} dimensions but the file ends early")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+        raise IDXFormatError(
+            f"{name}: IDX header says {ndim} dimensions but the file ends early"
+        )
+    shape = tuple(
+        int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
+    )
     dtype = _IDX_DTYPES[code]
-    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow on forged sizes
+    expected = (
+        math.prod(shape) * dtype.itemsize
+    )  # Python ints: no overflow on forged sizes
     if len(raw) - header != expected:
         raise IDXFormatError(
             f"{name}: IDX header promises shape {shape} ({expected} data bytes) "
@@ -262,7 +280,11 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read an IDX file, gzip-compressed if its name ends in ``.gz``."""
     path = Path(path)
     try:
-        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        raw = (
+            gzip.decompress(path.read_bytes())
+            if path.suffix == ".gz"
+            else path.read_bytes()
+        )
     except (OSError, EOFError, zlib.error) as e:  # zlib.error: corrupted deflate data
         raise IDXFormatError(f"{path}: not a readable gzip file ({e})") from e
     return parse_idx(raw, name=str(path))
@@ -292,9 +314,17 @@ def load_fashion_mnist(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
 
 
 FASHION_MNIST_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)  # fmt: skip
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 
 def load_tinyshakespeare() -> str:

@@ -17,14 +17,22 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["activations_and_gradients", "grad_cam", "integrated_gradients", "saliency", "upsample"]
+__all__ = [
+    "activations_and_gradients",
+    "grad_cam",
+    "integrated_gradients",
+    "saliency",
+    "upsample",
+]
 
 
 def _as_tensor(x, model):
     import torch
 
     dtype = next(model.parameters()).dtype
-    return torch.tensor(np.asarray(x), dtype=dtype)  # a copy: the caller's array is never shared
+    return torch.tensor(
+        np.asarray(x), dtype=dtype
+    )  # a copy: the caller's array is never shared
 
 
 def _targets(logits, target):
@@ -51,20 +59,26 @@ def saliency(model, x: np.ndarray, target=None) -> np.ndarray:
     return grad.abs().amax(dim=1).detach().numpy()
 
 
-def activations_and_gradients(model, layer, x: np.ndarray, target=None) -> tuple[np.ndarray, np.ndarray]:
+def activations_and_gradients(
+    model, layer, x: np.ndarray, target=None
+) -> tuple[np.ndarray, np.ndarray]:
     """The output of ``layer`` (a module inside ``model``) on ``x`` and the gradient of the target
     score with respect to it: two ``(N, K, h, w)`` arrays. A forward hook captures the activations."""
     import torch
 
     model.eval()
     captured = []
-    handle = layer.register_forward_hook(lambda module, inputs, output: captured.append(output))
+    handle = layer.register_forward_hook(
+        lambda module, inputs, output: captured.append(output)
+    )
     try:
         logits = model(_as_tensor(x, model))
     finally:
         handle.remove()
     if len(captured) != 1:
-        raise ValueError(f"the layer ran {len(captured)} times in one forward pass; expected once")
+        raise ValueError(
+            f"the layer ran {len(captured)} times in one forward pass; expected once"
+        )
     (grad,) = torch.autograd.grad(_score(logits, _targets(logits, target)), captured[0])
     return captured[0].detach().numpy(), grad.detach().numpy()
 
@@ -74,10 +88,14 @@ def upsample(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     import torch
 
     t = torch.as_tensor(maps)[:, None]
-    return torch.nn.functional.interpolate(t, size=size, mode="bilinear", align_corners=False)[:, 0].numpy()
+    return torch.nn.functional.interpolate(
+        t, size=size, mode="bilinear", align_corners=False
+    )[:, 0].numpy()
 
 
-def grad_cam(model, layer, x: np.ndarray, target=None, upsampled: bool = True) -> np.ndarray:
+def grad_cam(
+    model, layer, x: np.ndarray, target=None, upsampled: bool = True
+) -> np.ndarray:
     """Grad-CAM maps ``(N, H, W)`` (or ``(N, h, w)`` at the layer's resolution with ``upsampled=False``).
 
     ``alpha_k = mean_ij dscore/dA_kij`` (3.16); ``map = ReLU(sum_k alpha_k A_k)`` (3.17).
@@ -88,8 +106,13 @@ def grad_cam(model, layer, x: np.ndarray, target=None, upsampled: bool = True) -
     return upsample(maps, np.shape(x)[2:]) if upsampled else maps
 
 
-def integrated_gradients(model, x: np.ndarray, target=None, baseline: np.ndarray | None = None,
-                         steps: int = 64) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def integrated_gradients(
+    model,
+    x: np.ndarray,
+    target=None,
+    baseline: np.ndarray | None = None,
+    steps: int = 64,
+) -> tuple[np.ndarray, np.ndarray]:
     """Integrated gradients ``(N, C, H, W)`` and, per image, the completeness gap (3.19):
     ``sum(attributions) - (score(x) - score(baseline))``, which shrinks as ``steps`` grows.
 
@@ -100,7 +123,11 @@ def integrated_gradients(model, x: np.ndarray, target=None, baseline: np.ndarray
 
     model.eval()
     x_t = _as_tensor(x, model)
-    base_t = torch.zeros_like(x_t) if baseline is None else _as_tensor(np.broadcast_to(baseline, x_t.shape), model)
+    base_t = (
+        torch.zeros_like(x_t)
+        if baseline is None
+        else _as_tensor(np.broadcast_to(baseline, x_t.shape), model)
+    )
     with torch.no_grad():
         targets = _targets(model(x_t), target)
     alphas = torch.linspace(0, 1, steps + 1, dtype=x_t.dtype)
@@ -108,11 +135,15 @@ def integrated_gradients(model, x: np.ndarray, target=None, baseline: np.ndarray
     weights[[0, -1]] /= 2  # trapezoidal rule
     attributions, gaps = [], []
     for image, base, label in zip(x_t, base_t, targets):
-        path = (base + alphas[:, None, None, None] * (image - base)).requires_grad_(True)  # (steps + 1, C, H, W)
+        path = (base + alphas[:, None, None, None] * (image - base)).requires_grad_(
+            True
+        )  # (steps + 1, C, H, W)
         logits = model(path)
         scores = logits[:, label]
         (grad,) = torch.autograd.grad(scores.sum(), path)
-        attribution = (image - base) * (weights[:, None, None, None] * grad).sum(dim=0)  # (3.18)
+        attribution = (image - base) * (weights[:, None, None, None] * grad).sum(
+            dim=0
+        )  # (3.18)
         attributions.append(attribution.detach().numpy())
         gaps.append((attribution.sum() - (scores[-1] - scores[0])).item())  # (3.19)
     return np.stack(attributions), np.array(gaps)

@@ -1,17 +1,6 @@
-"""Facts about the course's notebooks, shared by the executor and the tests."""
+"""Showing the package's own code in a chapter (:func:`show_source`)."""
 
 from __future__ import annotations
-
-import hashlib
-
-
-def code_cell_hashes(nb) -> list[str]:
-    """SHA-256 of the source of every code cell, in order (what the stored outputs came from)."""
-    return [
-        hashlib.sha256(cell.source.encode("utf-8")).hexdigest()
-        for cell in nb.cells
-        if cell.cell_type == "code"
-    ]
 
 
 class SourceCode:

@@ -54,11 +54,18 @@ def plot_curves(
     return ax
 
 
-def show_images(images: np.ndarray, titles: Sequence[str] | None = None, ncols: int = 8, title: str = ""):
+def show_images(
+    images: np.ndarray,
+    titles: Sequence[str] | None = None,
+    ncols: int = 8,
+    title: str = "",
+):
     """Show a grid of grey-scale images (N, H, W) with optional per-image titles."""
     images = np.asarray(images)
     nrows = int(np.ceil(len(images) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.1 * ncols, 1.25 * nrows), squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(1.1 * ncols, 1.25 * nrows), squeeze=False
+    )
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):

@@ -24,8 +24,13 @@ class Value:
 
     __slots__ = ("data", "grad", "_children", "_local_grads", "_op")
 
-    def __init__(self, data: float, children: tuple[Value, ...] = (), local_grads: tuple[float, ...] = (),
-                 op: str = ""):  # fmt: skip
+    def __init__(
+        self,
+        data: float,
+        children: tuple[Value, ...] = (),
+        local_grads: tuple[float, ...] = (),
+        op: str = "",
+    ):
         self.data = float(data)
         self.grad = 0.0
         self._children = children  # the inputs of the operation that made this node
@@ -43,11 +48,15 @@ class Value:
 
     def __add__(self, other: Value | float) -> Value:
         other = self._lift(other)
-        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")  # d(a+b)/da = d(a+b)/db = 1
+        return Value(
+            self.data + other.data, (self, other), (1.0, 1.0), "+"
+        )  # d(a+b)/da = d(a+b)/db = 1
 
     def __mul__(self, other: Value | float) -> Value:
         other = self._lift(other)
-        return Value(self.data * other.data, (self, other), (other.data, self.data), "*")  # d(ab)/da = b
+        return Value(
+            self.data * other.data, (self, other), (other.data, self.data), "*"
+        )  # d(ab)/da = b
 
     def __pow__(self, exponent: float) -> Value:
         if isinstance(exponent, Value):
@@ -60,15 +69,21 @@ class Value:
         return Value(out, (self,), (out,), "exp")  # d(e^x)/dx = e^x
 
     def log(self) -> Value:
-        return Value(math.log(self.data), (self,), (1.0 / self.data,), "log")  # d(ln x)/dx = 1/x
+        return Value(
+            math.log(self.data), (self,), (1.0 / self.data,), "log"
+        )  # d(ln x)/dx = 1/x
 
     def tanh(self) -> Value:
         out = math.tanh(self.data)
-        return Value(out, (self,), (1.0 - out**2,), "tanh")  # d(tanh x)/dx = 1 - tanh(x)^2
+        return Value(
+            out, (self,), (1.0 - out**2,), "tanh"
+        )  # d(tanh x)/dx = 1 - tanh(x)^2
 
     def relu(self) -> Value:
         positive = self.data > 0
-        return Value(self.data if positive else 0.0, (self,), (float(positive),), "relu")  # 1 if x > 0
+        return Value(
+            self.data if positive else 0.0, (self,), (float(positive),), "relu"
+        )  # 1 if x > 0
 
     # --- everything else is built from the operations above ----------------------------------
 
@@ -110,7 +125,11 @@ class Value:
             elif id(node) not in visited:
                 visited.add(id(node))
                 stack.append((node, True))
-                stack.extend((child, False) for child in node._children if id(child) not in visited)
+                stack.extend(
+                    (child, False)
+                    for child in node._children
+                    if id(child) not in visited
+                )
         return order
 
     def backward(self) -> None:
@@ -123,6 +142,8 @@ class Value:
         for node in order:
             node.grad = 0.0
         self.grad = 1.0
-        for node in reversed(order):  # every node's grad is complete before it is passed on
+        for node in reversed(
+            order
+        ):  # every node's grad is complete before it is passed on
             for child, local in zip(node._children, node._local_grads, strict=True):
                 child.grad += local * node.grad  # (2.5): chain rule along one edge

@@ -1,7 +1,7 @@
-"""Optimizers and learning-rate schedules for the NumPy layers of :mod:`dlbook.nn` (chapter 2).
+"""Optimizers and learning-rate schedules for the NumPy layers of :mod:`dlbook.scratch.layers` (chapter 2).
 
 An optimizer holds the ``params`` and ``grads`` dicts of a model (any object with both, such as
-:class:`dlbook.nn.Sequential`) and updates the parameter arrays in place; the layers write fresh
+:class:`dlbook.scratch.layers.Sequential`) and updates the parameter arrays in place; the layers write fresh
 gradients into the very arrays of ``grads`` on every backward pass. The update rules are those of
 ``torch.optim.SGD`` and ``torch.optim.Adam`` (tests/test_optim.py checks them step by step).
 Equation numbers refer to chapter 2.
@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SGD", "Adam", "ExponentialDecay", "Optimizer", "StepDecay"]
+__all__ = ["SGD", "Adam", "CosineDecay", "ExponentialDecay", "Optimizer", "StepDecay"]
 
 
 class Optimizer:
     """Common part: the parameters, their gradients, the learning rate and the step count."""
 
-    def __init__(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: float,
-                 weight_decay: float = 0.0):  # fmt: skip
+    def __init__(
+        self,
+        params: dict[str, np.ndarray],
+        grads: dict[str, np.ndarray],
+        lr: float,
+        weight_decay: float = 0.0,
+    ):
         if set(params) != set(grads):
-            raise KeyError(f"params and grads must have the same keys: {sorted(params)} vs {sorted(grads)}")
+            raise KeyError(
+                f"params and grads must have the same keys: {sorted(params)} vs {sorted(grads)}"
+            )
         self.params, self.grads = params, grads
         self.lr, self.weight_decay = lr, weight_decay
         self.steps = 0
@@ -28,7 +35,9 @@ class Optimizer:
     def gradient(self, name: str) -> np.ndarray:
         """dL/dθ, plus ``weight_decay * θ`` (the gradient of the L2 penalty (2.25))."""
         grad = self.grads[name]
-        return grad + self.weight_decay * self.params[name] if self.weight_decay else grad
+        return (
+            grad + self.weight_decay * self.params[name] if self.weight_decay else grad
+        )
 
     def step(self) -> None:
         self.steps += 1
@@ -42,7 +51,9 @@ class Optimizer:
 class SGD(Optimizer):
     """Gradient descent (2.18), with heavy-ball momentum (2.19) when ``momentum > 0``."""
 
-    def __init__(self, params, grads, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
+    def __init__(
+        self, params, grads, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
+    ):
         super().__init__(params, grads, lr, weight_decay)
         self.momentum = momentum
         self.velocity = {k: np.zeros_like(v) for k, v in params.items()}
@@ -59,8 +70,15 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba): moving averages of the gradient and its square, bias-corrected."""
 
-    def __init__(self, params, grads, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0):  # fmt: skip
+    def __init__(
+        self,
+        params,
+        grads,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
         super().__init__(params, grads, lr, weight_decay)
         self.beta1, self.beta2 = betas
         self.eps = eps
@@ -75,7 +93,9 @@ class Adam(Optimizer):
         v += (1 - self.beta2) * grad * grad
         m_hat_scale = 1 / (1 - self.beta1**self.steps)  # (2.21): bias corrections
         v_hat_scale = 1 / (1 - self.beta2**self.steps)
-        self.params[name] -= self.lr * m_hat_scale * m / (np.sqrt(v * v_hat_scale) + self.eps)  # (2.21)
+        self.params[name] -= (
+            self.lr * m_hat_scale * m / (np.sqrt(v * v_hat_scale) + self.eps)
+        )  # (2.21)
 
 
 class StepDecay:
@@ -88,7 +108,9 @@ class StepDecay:
 
     def step(self) -> None:
         self.epoch += 1
-        self.optimizer.lr = self.base_lr * self.gamma ** (self.epoch // self.step_size)  # (2.22)
+        self.optimizer.lr = self.base_lr * self.gamma ** (
+            self.epoch // self.step_size
+        )  # (2.22)
 
 
 class ExponentialDecay:
@@ -102,3 +124,18 @@ class ExponentialDecay:
         self.epoch += 1
         self.optimizer.lr = self.base_lr * self.gamma**self.epoch  # (2.22)
 
+
+class CosineDecay:
+    """Lower the learning rate from its start to 0 along half a cosine over ``total_steps`` calls
+    of ``step()`` (call it after every optimizer step), like ``CosineAnnealingLR`` with
+    ``eta_min=0``: after k calls, ``lr = lr_0 (1 + cos(pi k / total_steps)) / 2``."""
+
+    def __init__(self, optimizer: Optimizer, total_steps: int):
+        self.optimizer, self.total_steps = optimizer, total_steps
+        self.base_lr, self.count = optimizer.lr, 0
+
+    def step(self) -> None:
+        self.count += 1
+        self.optimizer.lr = (
+            self.base_lr * 0.5 * (1 + np.cos(np.pi * self.count / self.total_steps))
+        )

@@ -1,8 +1,8 @@
 """Convolution and pooling layers in NumPy, with hand-written backward passes (chapter 3).
 
-The layers follow the conventions of :mod:`dlbook.nn` (``forward``/``backward``, ``params`` and
+The layers follow the conventions of :mod:`dlbook.scratch.layers` (``forward``/``backward``, ``params`` and
 ``grads`` dicts updated in place, ``train()``/``eval()``), so they mix with its ``Linear``, ``ReLU``
-and ``Sequential`` and train with the optimizers of :mod:`dlbook.optim`.
+and ``Sequential`` and train with the optimizers of :mod:`dlbook.scratch.optim`.
 
 Images are ``(N, C, H, W)`` (batch, channels, height, width), and a convolution's weight is
 ``(C_out, C_in, k_h, k_w)``, both as in PyTorch. Like PyTorch, a "convolution" here is a
@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from dlbook.nn import Layer
+from dlbook.scratch.layers import Layer
 
 __all__ = [
     "AvgPool2d",
@@ -55,16 +55,22 @@ def pair(value: int | tuple[int, int]) -> tuple[int, int]:
     return int(value), int(value)
 
 
-def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
+def conv_output_size(
+    size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> int:
     """Output length of a convolution or pooling along one axis (3.3):
 
     ``floor((size + 2 padding - dilation (kernel - 1) - 1) / stride) + 1``.
     """
     span = dilation * (kernel - 1) + 1  # the receptive field's extent
     if stride < 1 or kernel < 1 or dilation < 1 or padding < 0:
-        raise ValueError(f"kernel, stride, dilation must be >= 1 and padding >= 0: {kernel, stride, dilation, padding}")
+        raise ValueError(
+            f"kernel, stride, dilation must be >= 1 and padding >= 0: {kernel, stride, dilation, padding}"
+        )
     if size + 2 * padding < span:
-        raise ValueError(f"the kernel's extent {span} exceeds the padded input size {size + 2 * padding}")
+        raise ValueError(
+            f"the kernel's extent {span} exceeds the padded input size {size + 2 * padding}"
+        )
     return (size + 2 * padding - span) // stride + 1
 
 
@@ -76,21 +82,31 @@ def _pad(x: np.ndarray, padding: tuple[int, int], value: float = 0.0) -> np.ndar
 
 
 def _geometry(x_shape, kernel, stride, padding, dilation):
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = map(pair, (kernel, stride, padding, dilation))
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = map(
+        pair, (kernel, stride, padding, dilation)
+    )
     _, _, h, w = x_shape
     h_out = conv_output_size(h, kh, sh, ph, dh)
     w_out = conv_output_size(w, kw, sw, pw, dw)
     return (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out)
 
 
-def conv2d_forward_loops(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
-                         stride=1, padding=0, dilation=1) -> np.ndarray:  # fmt: skip
+def conv2d_forward_loops(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+) -> np.ndarray:
     """The definition (3.1), one output number at a time: slow, but the reference for the rest.
 
     ``x``: ``(N, C_in, H, W)``; ``weight``: ``(C_out, C_in, k_h, k_w)``; ``bias``: ``(C_out,)``.
     Returns ``(N, C_out, H_out, W_out)``.
     """
-    (kh, kw), (sh, sw), pad, (dh, dw), (h_out, w_out) = _geometry(x.shape, weight.shape[2:], stride, padding, dilation)
+    (kh, kw), (sh, sw), pad, (dh, dw), (h_out, w_out) = _geometry(
+        x.shape, weight.shape[2:], stride, padding, dilation
+    )
     xp = _pad(x, pad)
     n_images, c_out = x.shape[0], weight.shape[0]
     out = np.empty((n_images, c_out, h_out, w_out), dtype=np.result_type(x, weight))
@@ -100,7 +116,12 @@ def conv2d_forward_loops(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | N
             for i in range(h_out):
                 for j in range(w_out):
                     # the receptive field of output (i, j): every input channel, k_h x k_w taps
-                    window = xp[n, :, i * sh : i * sh + span_h : dh, j * sw : j * sw + span_w : dw]
+                    window = xp[
+                        n,
+                        :,
+                        i * sh : i * sh + span_h : dh,
+                        j * sw : j * sw + span_w : dw,
+                    ]
                     out[n, o, i, j] = np.sum(window * weight[o])  # (3.1)
     if bias is not None:
         out += bias[None, :, None, None]
@@ -114,7 +135,9 @@ def im2col(x: np.ndarray, kernel, stride=1, padding=0, dilation=1) -> np.ndarray
     ``n H_out W_out + i W_out + j`` is output position ``(i, j)`` of image ``n``. The columns are a
     strided *view* of the padded input (no copy) until the final reshape copies them once.
     """
-    (kh, kw), (sh, sw), pad, (dh, dw), (h_out, w_out) = _geometry(x.shape, kernel, stride, padding, dilation)
+    (kh, kw), (sh, sw), pad, (dh, dw), (h_out, w_out) = _geometry(
+        x.shape, kernel, stride, padding, dilation
+    )
     xp = _pad(x, pad)
     n, c = x.shape[:2]
     s_n, s_c, s_h, s_w = xp.strides
@@ -127,18 +150,28 @@ def im2col(x: np.ndarray, kernel, stride=1, padding=0, dilation=1) -> np.ndarray
     return view.reshape(c * kh * kw, n * h_out * w_out)  # the one copy
 
 
-def col2im(cols: np.ndarray, x_shape: tuple[int, int, int, int], kernel, stride=1, padding=0,
-           dilation=1) -> np.ndarray:  # fmt: skip
+def col2im(
+    cols: np.ndarray,
+    x_shape: tuple[int, int, int, int],
+    kernel,
+    stride=1,
+    padding=0,
+    dilation=1,
+) -> np.ndarray:
     """The adjoint of :func:`im2col`: add every entry of ``cols`` back to the input pixel it was
     copied from, and return an array of shape ``x_shape`` (3.9).
 
     A pixel that lies in several receptive fields receives the sum of their entries. The loop runs
     over the ``k_h k_w`` kernel offsets only; each step adds one strided slab.
     """
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _geometry(x_shape, kernel, stride, padding, dilation)
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _geometry(
+        x_shape, kernel, stride, padding, dilation
+    )
     n, c, h, w = x_shape
     blocks = cols.reshape(c, kh, kw, n, h_out, w_out)
-    padded = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)  # channel-first, like cols
+    padded = np.zeros(
+        (c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype
+    )  # channel-first, like cols
     for p in range(kh):
         for q in range(kw):
             rows = slice(p * dh, p * dh + sh * (h_out - 1) + 1, sh)
@@ -147,26 +180,46 @@ def col2im(cols: np.ndarray, x_shape: tuple[int, int, int, int], kernel, stride=
     return padded[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3)
 
 
-def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stride=1, padding=0,
-                   dilation=1) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def conv2d_forward(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+) -> tuple[np.ndarray, np.ndarray]:
     """Convolution as one matrix product (3.6); returns ``(output, cols)``, the columns being
     what the backward pass needs. ``output`` is ``(N, C_out, H_out, W_out)`` (a transposed view)."""
     c_out = weight.shape[0]
-    _, _, _, _, (h_out, w_out) = _geometry(x.shape, weight.shape[2:], stride, padding, dilation)
-    cols = im2col(x, weight.shape[2:], stride, padding, dilation)  # (C k k, N H_out W_out)
+    _, _, _, _, (h_out, w_out) = _geometry(
+        x.shape, weight.shape[2:], stride, padding, dilation
+    )
+    cols = im2col(
+        x, weight.shape[2:], stride, padding, dilation
+    )  # (C k k, N H_out W_out)
     out = weight.reshape(c_out, -1) @ cols  # (3.6): (C_out, N H_out W_out)
     if bias is not None:
         out += bias[:, None]
     return out.reshape(c_out, x.shape[0], h_out, w_out).transpose(1, 0, 2, 3), cols
 
 
-def conv2d_backward(grad_out: np.ndarray, x_shape, weight: np.ndarray, cols: np.ndarray, stride=1, padding=0,
-                    dilation=1, input_grad: bool = True):  # fmt: skip
+def conv2d_backward(
+    grad_out: np.ndarray,
+    x_shape,
+    weight: np.ndarray,
+    cols: np.ndarray,
+    stride=1,
+    padding=0,
+    dilation=1,
+    input_grad: bool = True,
+):
     """Gradients of a convolution from dL/d(output) ``(N, C_out, H_out, W_out)``:
     ``(dL/dx, dL/dweight, dL/dbias)``, by (3.9), (3.7) and (3.8). ``dL/dx`` is None when
     ``input_grad`` is false."""
     c_out = weight.shape[0]
-    grad_mat = grad_out.transpose(1, 0, 2, 3).reshape(c_out, -1)  # (C_out, N H_out W_out)
+    grad_mat = grad_out.transpose(1, 0, 2, 3).reshape(
+        c_out, -1
+    )  # (C_out, N H_out W_out)
     grad_weight = (grad_mat @ cols.T).reshape(weight.shape)  # (3.7)
     grad_bias = grad_mat.sum(axis=1)  # (3.8)
     if not input_grad:
@@ -180,31 +233,60 @@ class Conv2d(Layer):
     """A 2-D convolution layer: ``params["W"]`` is ``(C_out, C_in, k, k)``, ``params["b"]`` is ``(C_out,)``.
 
     He initialization (variance 2 / fan-in, fan-in = ``C_in k k``). ``input_grad=False`` skips
-    dL/dx (the first layer of a network does not need it), as in :class:`dlbook.nn.Linear`.
+    dL/dx (the first layer of a network does not need it), as in :class:`dlbook.scratch.layers.Linear`.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, rng: np.random.Generator, stride=1,
-                 padding=0, dilation=1, dtype=np.float32, input_grad: bool = True):  # fmt: skip
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        rng: np.random.Generator,
+        stride=1,
+        padding=0,
+        dilation=1,
+        dtype=np.float32,
+        input_grad: bool = True,
+    ):
         super().__init__()
         kh, kw = pair(kernel_size)
         fan_in = in_channels * kh * kw
-        weight = rng.standard_normal((out_channels, in_channels, kh, kw)) * np.sqrt(2.0 / fan_in)
-        self.params = {"W": weight.astype(dtype), "b": np.zeros(out_channels, dtype=dtype)}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self.stride, self.padding, self.dilation = pair(stride), pair(padding), pair(dilation)
+        weight = rng.standard_normal((out_channels, in_channels, kh, kw)) * np.sqrt(
+            2.0 / fan_in
+        )
+        self.set_params(W=weight.astype(dtype), b=np.zeros(out_channels, dtype=dtype))
+        self.stride, self.padding, self.dilation = (
+            pair(stride),
+            pair(padding),
+            pair(dilation),
+        )
         self.input_grad = input_grad
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x_shape = x.shape
-        out, self.cols = conv2d_forward(x, self.params["W"], self.params["b"], self.stride, self.padding,
-                                        self.dilation)  # fmt: skip
+        out, self.cols = conv2d_forward(
+            x,
+            self.own_params["W"],
+            self.own_params["b"],
+            self.stride,
+            self.padding,
+            self.dilation,
+        )
         return out
 
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
-        grad_x, grad_w, grad_b = conv2d_backward(grad, self.x_shape, self.params["W"], self.cols, self.stride,
-                                                 self.padding, self.dilation, self.input_grad)  # fmt: skip
-        self.grads["W"][...] = grad_w  # in place: optimizers hold these arrays
-        self.grads["b"][...] = grad_b
+        grad_x, grad_w, grad_b = conv2d_backward(
+            grad,
+            self.x_shape,
+            self.own_params["W"],
+            self.cols,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.input_grad,
+        )
+        self.own_grads["W"][...] = grad_w  # in place: optimizers hold these arrays
+        self.own_grads["b"][...] = grad_b
         return grad_x
 
 
@@ -224,7 +306,10 @@ def _offsets(kernel, stride, out_hw):
     (kh, kw), (sh, sw), (h_out, w_out) = kernel, stride, out_hw
     for p in range(kh):
         for q in range(kw):
-            rows, columns = slice(p, p + sh * (h_out - 1) + 1, sh), slice(q, q + sw * (w_out - 1) + 1, sw)
+            rows, columns = (
+                slice(p, p + sh * (h_out - 1) + 1, sh),
+                slice(q, q + sw * (w_out - 1) + 1, sw),
+            )
             yield slice(None), slice(None), rows, columns
 
 
@@ -238,8 +323,9 @@ def max_pool2d_forward(x: np.ndarray, kernel, stride=None, padding=0) -> np.ndar
     return out
 
 
-def max_pool2d_backward(grad_out: np.ndarray, x: np.ndarray, out: np.ndarray, kernel, stride=None,
-                        padding=0) -> np.ndarray:  # fmt: skip
+def max_pool2d_backward(
+    grad_out: np.ndarray, x: np.ndarray, out: np.ndarray, kernel, stride=None, padding=0
+) -> np.ndarray:
     """dL/dx of max pooling (3.11): each output's gradient goes to the input that won its window,
     the first one in row-major order on ties (as PyTorch); an input that wins several overlapping
     windows receives the sum. The winners are found again by comparing with the output ``out``."""
@@ -265,11 +351,15 @@ def avg_pool2d_forward(x: np.ndarray, kernel, stride=None, padding=0) -> np.ndar
     xp = _pad(x, pad)
     total = None
     for window in _offsets(kernel, stride, out_hw):
-        total = xp[window].copy() if total is None else np.add(total, xp[window], out=total)
+        total = (
+            xp[window].copy() if total is None else np.add(total, xp[window], out=total)
+        )
     return total / np.asarray(kernel[0] * kernel[1], dtype=x.dtype)
 
 
-def avg_pool2d_backward(grad_out: np.ndarray, x_shape, kernel, stride=None, padding=0) -> np.ndarray:
+def avg_pool2d_backward(
+    grad_out: np.ndarray, x_shape, kernel, stride=None, padding=0
+) -> np.ndarray:
     """dL/dx of average pooling (3.13): every input of a window receives ``1 / (k_h k_w)`` of its gradient."""
     kernel, stride, (ph, pw), out_hw = _pool_geometry(x_shape, kernel, stride, padding)
     n, c, h, w = x_shape
@@ -293,7 +383,9 @@ class MaxPool2d(Layer):
         return self.out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        return max_pool2d_backward(grad, self.x, self.out, self.kernel, self.stride, self.padding)
+        return max_pool2d_backward(
+            grad, self.x, self.out, self.kernel, self.stride, self.padding
+        )
 
 
 class AvgPool2d(Layer):
@@ -308,11 +400,13 @@ class AvgPool2d(Layer):
         return avg_pool2d_forward(x, self.kernel, self.stride, self.padding)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        return avg_pool2d_backward(grad, self.x_shape, self.kernel, self.stride, self.padding)
+        return avg_pool2d_backward(
+            grad, self.x_shape, self.kernel, self.stride, self.padding
+        )
 
 
 class Flatten(Layer):
-    """``(N, C, H, W) -> (N, C H W)``, the bridge from convolutions to :class:`dlbook.nn.Linear`."""
+    """``(N, C, H, W) -> (N, C H W)``, the bridge from convolutions to :class:`dlbook.scratch.layers.Linear`."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x_shape = x.shape

@@ -34,11 +34,17 @@ __all__ = [
 
 
 class Layer:
-    """Base class: no parameters, train mode, ``layer(x)`` is ``layer.forward(x)``."""
+    """Base class: the parameters, the child layers and the mode, written once for every layer.
+
+    A layer keeps its own parameters in ``own_params`` (and their gradients in ``own_grads``, same
+    keys), set with :meth:`set_params`. Any attribute that is a :class:`Layer`, or a list of them,
+    is a child: :attr:`params`, :attr:`grads`, :meth:`train` and :meth:`eval` reach every layer
+    below this one, however deeply nested, and each parameter array is collected once.
+    """
 
     def __init__(self) -> None:
-        self.params: dict[str, np.ndarray] = {}
-        self.grads: dict[str, np.ndarray] = {}
+        self.own_params: dict[str, np.ndarray] = {}
+        self.own_grads: dict[str, np.ndarray] = {}
         self.training = True
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -50,17 +56,62 @@ class Layer:
     def backward(self, grad: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def train(self) -> Layer:
-        self.training = True
+    def set_params(self, **params: np.ndarray) -> None:
+        """Own these parameter arrays, each with a zero gradient array of its shape."""
+        self.own_params = dict(params)
+        self.own_grads = {k: np.zeros_like(v) for k, v in params.items()}
+
+    def children(self) -> dict[str, Layer]:
+        """The layers held in attributes, by name (``"blocks.0"`` for a list's items)."""
+        found = {}
+        for name, value in vars(self).items():
+            if isinstance(value, Layer):
+                found[name] = value
+            elif isinstance(value, (list, tuple)):
+                items = enumerate(value)
+                found.update(
+                    {f"{name}.{i}": v for i, v in items if isinstance(v, Layer)}
+                )
+        return found
+
+    def named_params(self, prefix: str = "", seen: set | None = None):
+        """``(name, parameter, gradient)`` for this layer's and every child's parameters, once each."""
+        seen = set() if seen is None else seen
+        for name, param in self.own_params.items():
+            if id(param) not in seen:
+                seen.add(id(param))
+                yield prefix + name, param, self.own_grads[name]
+        for name, child in self.children().items():
+            yield from child.named_params(f"{prefix}{name}.", seen)
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """Every parameter below this layer, by dotted name (what an optimizer updates)."""
+        return {name: param for name, param, _ in self.named_params()}
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:
+        """The gradient arrays of :attr:`params`, same keys; backward passes fill them in place."""
+        return {name: grad for name, _, grad in self.named_params()}
+
+    def train(self, mode: bool = True) -> Layer:
+        """Training mode (``mode=False``: evaluation mode) for this layer and all below it."""
+        self.training = mode
+        for child in self.children().values():
+            child.train(mode)
         return self
 
     def eval(self) -> Layer:
-        self.training = False
-        return self
+        return self.train(False)
 
 
-def init_weight(fan_in: int, fan_out: int, rng: np.random.Generator, init: str = "he",
-                dtype=np.float32) -> np.ndarray:  # fmt: skip
+def init_weight(
+    fan_in: int,
+    fan_out: int,
+    rng: np.random.Generator,
+    init: str = "he",
+    dtype=np.float32,
+) -> np.ndarray:
     """A ``(fan_in, fan_out)`` weight matrix drawn from a zero-mean normal distribution.
 
     ``"he"``: variance 2 / fan_in (for ReLU); ``"xavier"``: variance 2 / (fan_in + fan_out)
@@ -69,7 +120,9 @@ def init_weight(fan_in: int, fan_out: int, rng: np.random.Generator, init: str =
     variances = {"he": 2.0 / fan_in, "xavier": 2.0 / (fan_in + fan_out), "normal": 1.0}
     if init not in variances:
         raise ValueError(f"init must be one of {sorted(variances)}, not {init!r}")
-    return (rng.standard_normal((fan_in, fan_out)) * np.sqrt(variances[init])).astype(dtype)
+    return (rng.standard_normal((fan_in, fan_out)) * np.sqrt(variances[init])).astype(
+        dtype
+    )
 
 
 class Linear(Layer):
@@ -79,22 +132,32 @@ class Linear(Layer):
     network needs no gradient for its input images, and PyTorch skips it too.
     """
 
-    def __init__(self, in_features: int, out_features: int, rng: np.random.Generator,
-                 init: str = "he", dtype=np.float32, input_grad: bool = True):  # fmt: skip
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        rng: np.random.Generator,
+        init: str = "he",
+        dtype=np.float32,
+        input_grad: bool = True,
+    ):
         super().__init__()
-        self.params = {"W": init_weight(in_features, out_features, rng, init, dtype),
-                       "b": np.zeros(out_features, dtype=dtype)}  # fmt: skip
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        weight = init_weight(in_features, out_features, rng, init, dtype)
+        self.set_params(W=weight, b=np.zeros(out_features, dtype=dtype))
         self.input_grad = input_grad
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = x  # (N, in)
-        return x @ self.params["W"] + self.params["b"]  # (2.1): (N, out)
+        return x @ self.own_params["W"] + self.own_params["b"]  # (2.1): (N, out)
 
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
-        np.matmul(self.x.T, grad, out=self.grads["W"])  # (2.8): dL/dW = x^T dL/dy
-        np.sum(grad, axis=0, out=self.grads["b"])  # (2.9): dL/db = sum over the batch
-        return grad @ self.params["W"].T if self.input_grad else None  # (2.10): dL/dx = dL/dy W^T
+        np.matmul(self.x.T, grad, out=self.own_grads["W"])  # (2.8): dL/dW = x^T dL/dy
+        np.sum(
+            grad, axis=0, out=self.own_grads["b"]
+        )  # (2.9): dL/db = sum over the batch
+        if not self.input_grad:
+            return None
+        return grad @ self.own_params["W"].T  # (2.10): dL/dx = dL/dy W^T
 
 
 class ReLU(Layer):
@@ -113,11 +176,15 @@ class Sigmoid(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
-        self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)  # (2.2)
+        self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(
+            x.dtype, copy=False
+        )  # (2.2)
         return self.out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        return grad * self.out * (1 - self.out)  # (2.11), (2.13): sigmoid' = s (1 - s), at the output s
+        return (
+            grad * self.out * (1 - self.out)
+        )  # (2.11), (2.13): sigmoid' = s (1 - s), at the output s
 
 
 class Tanh(Layer):
@@ -154,15 +221,14 @@ class Dropout(Layer):
 
 
 class Sequential(Layer):
-    """Layers applied in order; ``params``/``grads`` gather theirs under keys ``"<index>.<name>"``."""
+    """Layers applied in order; their parameters are named ``"<index>.<name>"`` (as in PyTorch)."""
 
     def __init__(self, *layers: Layer):
         super().__init__()
         self.layers = list(layers)
-        for i, layer in enumerate(self.layers):
-            for name in layer.params:
-                self.params[f"{i}.{name}"] = layer.params[name]
-                self.grads[f"{i}.{name}"] = layer.grads[name]
+
+    def children(self) -> dict[str, Layer]:
+        return {str(i): layer for i, layer in enumerate(self.layers)}
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         for layer in self.layers:
@@ -174,24 +240,18 @@ class Sequential(Layer):
             grad = layer.backward(grad)
         return grad
 
-    def train(self) -> Sequential:
-        for layer in [self, *self.layers]:
-            layer.training = True
-        return self
-
-    def eval(self) -> Sequential:
-        for layer in [self, *self.layers]:
-            layer.training = False
-        return self
-
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     """``log softmax`` along the last axis, stable for any finite logits (log-sum-exp trick)."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)  # (2.15): the largest becomes 0
+    shifted = logits - logits.max(
+        axis=-1, keepdims=True
+    )  # (2.15): the largest becomes 0
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
+def softmax_cross_entropy(
+    logits: np.ndarray, labels: np.ndarray
+) -> tuple[float, np.ndarray]:
     """Mean cross-entropy of ``softmax(logits)`` against integer ``labels``, and its gradient.
 
     ``logits``: ``(N, K)``; ``labels``: ``(N,)`` integers in ``[0, K)``. Returns

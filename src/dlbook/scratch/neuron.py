@@ -71,7 +71,9 @@ def binary_cross_entropy_with_logits(z: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
 
 
-def linear_regression_closed_form(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+def linear_regression_closed_form(
+    X: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, float]:
     """Least squares (1.18): solve min ||X w + b − y||² exactly; returns (w, b)."""
     X1 = np.hstack([X, np.ones((len(X), 1))])  # a column of ones carries the bias
     theta, *_ = np.linalg.lstsq(X1, y, rcond=None)
@@ -79,7 +81,12 @@ def linear_regression_closed_form(X: np.ndarray, y: np.ndarray) -> tuple[np.ndar
 
 
 def fit_linear_regression_gd(
-    X: np.ndarray, y: np.ndarray, lr: float, steps: int, w0: np.ndarray | None = None, b0: float = 0.0
+    X: np.ndarray,
+    y: np.ndarray,
+    lr: float,
+    steps: int,
+    w0: np.ndarray | None = None,
+    b0: float = 0.0,
 ) -> tuple[np.ndarray, float, list[float]]:
     """Full-batch gradient descent (1.17) on the MSE of ŷ = X w + b; returns (w, b, losses)."""
     n = len(X)
@@ -97,7 +104,12 @@ def fit_linear_regression_gd(
 
 
 def fit_logistic_regression_gd(
-    X: np.ndarray, y: np.ndarray, lr: float, steps: int, w0: np.ndarray | None = None, b0: float = 0.0
+    X: np.ndarray,
+    y: np.ndarray,
+    lr: float,
+    steps: int,
+    w0: np.ndarray | None = None,
+    b0: float = 0.0,
 ) -> tuple[np.ndarray, float, list[float]]:
     """Gradient descent on the cross-entropy of one sigmoid neuron; returns (w, b, losses)."""
     n = len(X)
@@ -113,7 +125,9 @@ def fit_logistic_regression_gd(
     return w, b, losses
 
 
-def perceptron_train(X: np.ndarray, y: np.ndarray, epochs: int) -> tuple[np.ndarray, float, list[int]]:
+def perceptron_train(
+    X: np.ndarray, y: np.ndarray, epochs: int
+) -> tuple[np.ndarray, float, list[int]]:
     """Rosenblatt's rule (1.19) on labels y ∈ {0, 1}; returns (w, b, mistakes per epoch)."""
     w, b = np.zeros(X.shape[1]), 0.0
     mistakes = []

@@ -1,0 +1,93 @@
+"""Reference answers for the graded exercises of chapter 2 (backpropagation and the MLP).
+
+Each is the computation written with torch and autograd in float64, so the exercise checks never
+hold the NumPy solution. Inputs and outputs are NumPy arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "adam_steps",
+    "dropout",
+    "linear_backward",
+    "softmax_cross_entropy",
+    "train_mlp",
+]
+
+
+def _t(a, grad: bool = False):
+    import torch
+
+    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+
+
+def linear_backward(x, W, b, grad_out) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(dL/dx, dL/dW, dL/db)`` of ``y = x W + b`` for the upstream gradient ``grad_out``."""
+    x_t, W_t, b_t = (_t(a, grad=True) for a in (x, W, b))
+    ((x_t @ W_t + b_t) * _t(grad_out)).sum().backward()
+    return x_t.grad.numpy(), W_t.grad.numpy(), b_t.grad.numpy()
+
+
+def softmax_cross_entropy(logits, labels) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy of ``softmax(logits)`` against integer ``labels``, and dL/dlogits."""
+    import torch
+
+    logits_t = _t(logits, grad=True)
+    loss = torch.nn.functional.cross_entropy(logits_t, torch.as_tensor(labels))
+    loss.backward()
+    return loss.item(), logits_t.grad.numpy()
+
+
+def adam_steps(param, grads, lr, beta1, beta2, eps) -> list[tuple[np.ndarray, ...]]:
+    """``torch.optim.Adam`` from zero moments: ``(param, m, v)`` after each gradient in ``grads``."""
+    import torch
+
+    param_t = _t(param, grad=True)
+    adam = torch.optim.Adam([param_t], lr=lr, betas=(beta1, beta2), eps=eps)
+    states = []
+    for grad in grads:
+        param_t.grad = _t(grad)
+        adam.step()
+        state = adam.state[param_t]
+        states.append(
+            (
+                param_t.detach().numpy().copy(),
+                state["exp_avg"].numpy().copy(),
+                state["exp_avg_sq"].numpy().copy(),
+            )
+        )
+    return states
+
+
+def dropout(x, p: float, u, grad_out) -> tuple[np.ndarray, np.ndarray]:
+    """Inverted dropout that keeps the entries where ``u >= p``: ``(output, dL/dx)``."""
+    import torch
+
+    x_t = _t(x, grad=True)
+    out = torch.where(_t(u) >= p, x_t / (1 - p), torch.zeros_like(x_t))
+    (out * _t(grad_out)).sum().backward()
+    return out.detach().numpy(), x_t.grad.numpy()
+
+
+def train_mlp(X, y, W1, b1, W2, b2, lr: float, steps: int) -> tuple[np.ndarray, ...]:
+    """Exercise 2.5: full-batch gradient descent on the MSE of a sigmoid-sigmoid MLP.
+
+    Returns ``(W1, b1, W2, b2, losses)``: the parameters after ``steps`` steps and the loss
+    before each step.
+    """
+    import torch
+
+    params = [_t(a, grad=True) for a in (W1, b1, W2, b2)]
+    sgd, losses = torch.optim.SGD(params, lr=lr), []
+    X_t, y_t = _t(X), _t(y)
+    for _ in range(steps):
+        sgd.zero_grad()
+        hidden = torch.sigmoid(X_t @ params[0] + params[1])
+        out = torch.sigmoid(hidden @ params[2] + params[3])
+        loss = ((out - y_t) ** 2).mean()
+        loss.backward()
+        sgd.step()
+        losses.append(loss.item())
+    return (*(p.detach().numpy() for p in params), np.array(losses))
