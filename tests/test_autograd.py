@@ -1,4 +1,6 @@
-"""The scalar autograd engine (dlbook.scratch.autograd.Value) against torch.autograd in float64."""
+"""The scalar autograd engine (dlbook.scratch.autograd.Value) against torch.autograd in
+float64.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from hypothesis import strategies as st
 
 from dlbook.scratch.autograd import Value
 
-# Each operation works on Values and on torch scalars alike; inputs that must be positive
-# (log, division) are made so with x**2 + 1.
+# Each operation works on Values and on torch scalars alike; inputs that must be
+# positive (log, division) are made so with x**2 + 1.
 UNARY = {
     "exp": lambda x: (x * 0.5).exp(),
     "tanh": lambda x: x.tanh(),
@@ -36,8 +38,8 @@ BINARY = {
 
 
 def run_program(program: list[tuple[str, int, int]], inputs: list) -> object:
-    """Apply ``program`` (op name and operand indices into the growing list of nodes); sum the
-    last three nodes so that several paths reach the output."""
+    """Apply ``program`` (op name and operand indices into the growing list of nodes);
+    sum the last three nodes so that several paths reach the output."""
     nodes = list(inputs)
     for op, i, j in program:
         a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]

@@ -1,8 +1,10 @@
-"""The built HTML book, driven in headless Chromium: pages load cleanly and offline, math is typeset,
-images and internal links work, launch buttons point to the repository, search finds a chapter.
+"""The built HTML book, driven in headless Chromium: pages load cleanly and offline,
+math is typeset, images and internal links work, launch buttons point to the repository,
+search finds a chapter.
 
-Every page is visited once (module-scoped fixture); the tests then check what was recorded. A
-full-page screenshot of each page lands in artifacts/screenshots/ for a human to look at.
+Every page is visited once (module-scoped fixture); the tests then check what was
+recorded. A full-page screenshot of each page lands in artifacts/screenshots/ for a
+human to look at.
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 RAW_MATH = ("\\[", "$$", "\\begin{", "\\tag{")
-# A toolchain bug, not the book's: sphinx-thebe 0.3.1 adds its inline config script (`const THEBE_JS_URL
-# = ...`) with app.add_js_file(None, body=...) at env-before-read-docs, and Sphinx 7.4 then emits it twice
-# in every page, so the second copy throws. Harmless (thebe is not used) and pinned by
+# A toolchain bug, not the book's: sphinx-thebe 0.3.1 adds its inline config script
+# (`const THEBE_JS_URL = ...`) with app.add_js_file(None, body=...) at
+# env-before-read-docs, and Sphinx 7.4 then emits it twice in every page, so the second
+# copy throws. Harmless (thebe is not used) and pinned by
 # test_thebe_config_is_declared_once, which fails (XPASS) once the toolchain is fixed.
 KNOWN_PAGE_ERRORS = {"Identifier 'THEBE_JS_URL' has already been declared"}
 
@@ -74,10 +77,11 @@ PAGES = toc_entries()
 NOTEBOOKS = notebook_entries()
 
 
-# ---------------------------------------------------------------------------------------- fixtures
+# ----------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def book_html(built_book: Path) -> Path:
-    """The book built by the session fixture of tests/conftest.py (warnings as errors)."""
+    """The book built by the session fixture of tests/conftest.py (warnings as errors).
+    """
     return built_book
 
 
@@ -114,6 +118,9 @@ class Visit:
     links: list[str] = field(default_factory=list)
     launch: list[str] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
+    code: list[dict] = field(default_factory=list)
+    equation_numbers: list[list[str]] = field(default_factory=list)
+    sphinx_numbers: list[str] = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +174,20 @@ JS_COLLECT = """() => {
                 return r.left < box.left - 1 || r.right > box.right + 1;
               });
             }).map(c => (c.closest(".math") || c).textContent.slice(0, 60)) },
+    // code boxes (code cells and the listings of show_source) that scroll sideways or wrap a line
+    code: [...document.querySelectorAll("div.highlight pre")].map(pre => {
+      const style = getComputedStyle(pre);
+      const lines = pre.textContent.replace(/\n$/, "").split("\n");
+      const lineHeight = parseFloat(style.lineHeight) || 1.2 * parseFloat(style.fontSize);
+      const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+      return { first: lines[0].slice(0, 60), longest: Math.max(...lines.map(l => l.length)),
+               scrolls: pre.scrollWidth > pre.clientWidth + 1,
+               wraps: pre.scrollHeight - padding > (lines.length + 0.5) * lineHeight };
+    }),
+    // the equation numbers shown, in page order, and displays showing more than one number
+    equationNumbers: [...document.querySelectorAll('mjx-container[display="true"]')].map(c =>
+      [...c.querySelectorAll('mjx-mtd[id^="mjx-eqn:"]')].map(e => "(" + e.id.slice(8) + ")")),
+    sphinxNumbers: [...document.querySelectorAll("div.math span.eqno")].map(e => e.textContent.trim()),
     innerText: document.body.innerText,
   };
 }"""
@@ -186,7 +207,9 @@ JS_EAGER_IMAGES = """async () => {
 
 @pytest.fixture(scope="module")
 def visits(browser_context, server: str) -> dict[str, Visit]:
-    """Each page of _toc.yml visited once; a full-page screenshot of each in artifacts/screenshots/."""
+    """Each page of _toc.yml visited once; a full-page screenshot of each in
+    artifacts/screenshots/.
+    """
     context, external = browser_context
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     results: dict[str, Visit] = {}
@@ -231,6 +254,9 @@ def visits(browser_context, server: str) -> dict[str, Visit]:
             data["links"],
             data["launch"],
         )
+        visit.code = data["code"]
+        visit.equation_numbers = data["equationNumbers"]
+        visit.sphinx_numbers = data["sphinxNumbers"]
         visit.ids, visit.math, visit.inner_text = (
             set(data["ids"]),
             data["math"],
@@ -256,10 +282,12 @@ class _IdCollector(HTMLParser):
                 self.ids.add(value)
 
 
-# ------------------------------------------------------------------------------------------- tests
+# -------------------------------------------------------------------------------- tests
 @pytest.mark.parametrize("entry", PAGES)
 def test_page_loads_without_errors(visits, entry):
-    """HTTP 200, no console errors, no uncaught page errors, no same-origin request failing."""
+    """HTTP 200, no console errors, no uncaught page errors, no same-origin request
+    failing.
+    """
     visit = visits[entry]
     assert visit.status == 200, f"{visit.url} answered {visit.status}"
     assert not visit.console_errors, (
@@ -279,7 +307,9 @@ def test_page_makes_no_request_beyond_localhost(visits, entry):
 
 @pytest.mark.parametrize("entry", PAGES)
 def test_math_is_typeset(visits, entry):
-    """MathJax finished, every .math element holds an mjx-container, no MathJax error, no raw TeX shown."""
+    """MathJax finished, every .math element holds an mjx-container, no MathJax error,
+    no raw TeX shown.
+    """
     visit = visits[entry]
     if visit.has_math:
         assert visit.mathjax_ready, f"MathJax did not finish on {entry}"
@@ -307,7 +337,9 @@ def test_math_has_no_mathjax_errors(visits, entry):
     reason="sphinx-thebe 0.3.1 + Sphinx 7.4 declare THEBE_JS_URL twice per page",
 )
 def test_thebe_config_is_declared_once(visits):
-    """Pins the toolchain bug behind KNOWN_PAGE_ERRORS; drop both once this passes (XPASS fails the run)."""
+    """Pins the toolchain bug behind KNOWN_PAGE_ERRORS; drop both once this passes
+    (XPASS fails the run).
+    """
     errors = {e for visit in visits.values() for e in visit.page_errors}
     assert not KNOWN_PAGE_ERRORS & errors, sorted(KNOWN_PAGE_ERRORS & errors)
 
@@ -340,7 +372,9 @@ def test_images_have_alt_text_or_caption(visits, entry):
 
 
 def test_internal_links_resolve(visits, server):
-    """Every same-origin <a href> answers 200 and its #fragment names an element of the target page."""
+    """Every same-origin <a href> answers 200 and its #fragment names an element of the
+    target page.
+    """
     ids_by_url = {urldefrag(v.url).url: v.ids for v in visits.values()}
     links: dict[str, set[str]] = {}
     for entry, visit in visits.items():
@@ -416,9 +450,46 @@ def test_search_finds_a_chapter(browser_context, server, book_html):
 
 @pytest.mark.parametrize("entry", PAGES)
 def test_equations_fit_the_text_column(visits, entry):
-    """No display equation is wider than its box at 1280 px (it would be cut off): break long ones
-    over lines (`aligned` inside `equation`, see CONTRIBUTING.md)."""
+    """No display equation is wider than its box at 1280 px (it would be cut off): break
+    long ones over lines (`aligned` inside `equation`, see CONTRIBUTING.md)."""
     overflowing = visits[entry].math.get("overflowing", [])
     assert not overflowing, (
         f"equations wider than the text column on {entry}: {overflowing}"
     )
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_code_fits_its_box(visits, entry):
+    """At 1280 px every code cell and every listing is readable without scrolling
+    sideways and without a wrapped line (the code's line length is 88;
+    book/_static/custom.css sizes the box)."""
+    bad = [
+        f"{box['first']!r}... ({box['longest']} characters wide"
+        f"{', scrolls' if box['scrolls'] else ''}{', wraps' if box['wraps'] else ''})"
+        for box in visits[entry].code
+        if box["scrolls"] or box["wraps"]
+    ]
+    assert not bad, f"code that does not fit its box on {entry}:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("entry", NOTEBOOKS)
+def test_equations_show_one_number_each_in_order(visits, entry):
+    """Each display equation shows at most one number, (chapter.n), and a chapter's
+    numbers increase down the page; Sphinx adds no numbers of its own beside the tags.
+    """
+    visit = visits[entry]
+    assert not visit.sphinx_numbers, (
+        f"{entry}: Sphinx numbers beside the tags: {visit.sphinx_numbers[:5]}"
+    )
+    several = [n for n in visit.equation_numbers if len(n) > 1]
+    assert not several, f"{entry}: equations showing several numbers: {several[:5]}"
+    shown = [n[0].strip("()") for n in visit.equation_numbers if n]
+    chapter = int(Path(entry).name[:2])
+    keys = [tuple(int(part) for part in n.split(".")) for n in shown]
+    assert all(k[0] == chapter for k in keys), f"{entry}: numbers of another chapter: {shown}"
+    out_of_order = [
+        f"({a}) before ({b})"
+        for (a, ka), (b, kb) in zip(zip(shown, keys), zip(shown[1:], keys[1:]))
+        if kb <= ka
+    ]
+    assert not out_of_order, f"{entry}: equation numbers out of order: {out_of_order}"

@@ -1,5 +1,6 @@
-"""dlbook.scratch.conv: forward passes against torch, every backward pass against finite differences and
-torch.autograd in float64, on random shapes, strides, paddings and dilations."""
+"""dlbook.scratch.conv: forward passes against torch, every backward pass against finite
+differences and torch.autograd in float64, on random shapes, strides, paddings and
+dilations."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ seeds = st.integers(0, 2**32 - 1)
 
 @st.composite
 def conv_cases(draw, dilation: bool = True):
-    """(N, C_in, C_out, H, W, k, stride, padding, dilation) with a valid, small output."""
+    """(N, C_in, C_out, H, W, k, stride, padding, dilation) with a valid, small output.
+    """
     k = draw(st.integers(1, 4))
     d = draw(st.integers(1, 2)) if dilation else 1
     span = d * (k - 1) + 1
@@ -212,7 +214,9 @@ def test_first_layer_skips_the_input_gradient():
 
 
 def distinct_values(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    """Values at least 0.01 apart, so that finite differences never swap a window's winner."""
+    """Values at least 0.01 apart, so that finite differences never swap a window's
+    winner.
+    """
     return rng.permutation(np.prod(shape)).reshape(shape) * 0.01 + rng.uniform(
         0, 1e-3, size=shape
     )
@@ -244,7 +248,9 @@ def test_max_pool_forward_and_backward(case, seed):
 @checks
 @given(case=pool_cases(), seed=seeds)
 def test_max_pool_ties_go_to_the_first_input_as_in_torch(case, seed):
-    """After a ReLU many windows hold only zeros: the gradient goes to one input, the first."""
+    """After a ReLU many windows hold only zeros: the gradient goes to one input, the
+    first.
+    """
     n, c, h, w, k, s, p = case
     rng = np.random.default_rng(seed)
     x = np.maximum(rng.integers(-3, 2, size=(n, c, h, w)), 0).astype(np.float32)
@@ -307,8 +313,8 @@ def test_flatten_round_trip():
 
 
 def test_a_small_cnn_learns_and_keeps_its_gradient_arrays():
-    """Conv, pooling and dlbook.scratch.layers train together with dlbook.scratch.optim; the optimizer's arrays
-    stay the layers' arrays (gradients are written in place)."""
+    """Conv, pooling and dlbook.scratch.layers train together with dlbook.scratch.optim;
+    the optimizer's arrays stay the layers' arrays (gradients are written in place)."""
     rng = np.random.default_rng(3)
     x = rng.normal(size=(32, 1, 8, 8)).astype(np.float32)
     labels = (x[:, 0, :4].sum(axis=(1, 2)) > x[:, 0, 4:].sum(axis=(1, 2))).astype(

@@ -1,4 +1,6 @@
-"""dlbook.data: the verified datasets, the IDX parser and the download path (faked, no network)."""
+"""dlbook.data: the verified datasets, the IDX parser and the download path (faked, no
+network).
+"""
 
 from __future__ import annotations
 
@@ -39,7 +41,8 @@ SIZES = {"train": 60000, "test": 10000}
 # Mean pixel intensity / 255 of each training set (the usual normalisation constants).
 TRAIN_PIXEL_MEAN = {"mnist": 0.1307, "fashion-mnist": 0.2860}
 
-# The published SHA-256 of the files the download tests fake (also in shared/data/SHA256SUMS).
+# The published SHA-256 of the files the download tests fake (also in
+# shared/data/SHA256SUMS).
 SHA_T10K_LABELS = "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
 SHA_AIRLINE = "8cb51be753a718d9be5d76d7e238cc224792754676adc21faa59e954b0201621"
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
@@ -349,9 +352,11 @@ def test_read_idx_of_the_real_labels(fake_data_dir):
 
 
 class FakeRetrieve:
-    """Stands in for ``pooch.retrieve``: replays one outcome per call and records the calls.
+    """Stands in for ``pooch.retrieve``: replays one outcome per call and records the
+    calls.
 
-    An outcome is an exception to raise, or the path of a file to "download" (copied to the cache).
+    An outcome is an exception to raise, or the path of a file to "download" (copied to
+    the cache).
     """
 
     def __init__(self, *outcomes):
@@ -373,7 +378,8 @@ class FakeRetrieve:
 
 @pytest.fixture
 def online(tmp_path, monkeypatch):
-    """DLBOOK_DATA unset, DLBOOK_CACHE in tmp_path: the loaders take the download path."""
+    """DLBOOK_DATA unset, DLBOOK_CACHE in tmp_path: the loaders take the download path.
+    """
     monkeypatch.delenv("DLBOOK_DATA", raising=False)
     cache = tmp_path / "cache"
     monkeypatch.setenv("DLBOOK_CACHE", str(cache))

@@ -1,4 +1,6 @@
-"""dlbook.gradcheck: finite differences, relative error, torch gradients and the report table."""
+"""dlbook.gradcheck: finite differences, relative error, torch gradients and the report
+table.
+"""
 
 from __future__ import annotations
 
@@ -98,7 +100,8 @@ def test_numerical_gradient_refuses_other_dtypes(dtype):
 
 # --- relative_error ------------------------------------------------------------------------------
 
-# No subnormal-scale values: scaling those underflows to zero, which no error measure survives.
+# No subnormal-scale values: scaling those underflows to zero, which no error measure
+# survives.
 finite = st.one_of(st.just(0.0), st.floats(1e-6, 1e3), st.floats(-1e3, -1e-6))
 
 
@@ -261,7 +264,8 @@ def test_report_fails_a_wrong_gradient(layer, mistake, with_torch):
 
 
 def test_report_fails_when_only_torch_disagrees(layer):
-    # The numerical check passes, but the torch loss is a different function: the row must fail.
+    # The numerical check passes, but the torch loss is a different function: the row
+    # must fail.
     report = GradCheckReport().check(
         "linear",
         layer["loss"],

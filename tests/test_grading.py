@@ -140,7 +140,8 @@ def test_inputs_left_alone_pass_the_in_place_check():
 
 @pytest.fixture
 def own_alarm_handler():
-    """Install a handler of our own for SIGALRM (and put the original back afterwards)."""
+    """Install a handler of our own for SIGALRM (and put the original back afterwards).
+    """
 
     def handler(signum, frame):  # pragma: no cover - never called
         raise RuntimeError("unexpected SIGALRM")
@@ -169,7 +170,8 @@ def test_previous_alarm_handler_is_restored(own_alarm_handler, outcome):
 
 
 def test_answer_of_outside_the_main_thread():
-    # signal.signal only works in the main thread; elsewhere the answer runs without a limit.
+    # signal.signal only works in the main thread; elsewhere the answer runs without a
+    # limit.
     results = []
     thread = threading.Thread(
         target=lambda: results.append(answer_of(lambda x: x + 1, 41, seconds=0.5))

@@ -1,4 +1,6 @@
-"""dlbook.interpret (saliency, Grad-CAM, integrated gradients) and the chapter-3 exercise references."""
+"""dlbook.interpret (saliency, Grad-CAM, integrated gradients) and the chapter-3
+exercise references.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +34,9 @@ seeds = st.integers(0, 2**32 - 1)
 
 
 def cam_model(seed: int, channels: int = 5, classes: int = 4):
-    """conv-ReLU-conv-ReLU, then global average pooling and a linear layer: the architecture of CAM."""
+    """conv-ReLU-conv-ReLU, then global average pooling and a linear layer: the
+    architecture of CAM.
+    """
     torch.manual_seed(seed)
     features = nn.Sequential(
         nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.Conv2d(3, channels, 3), nn.ReLU()
@@ -47,8 +51,9 @@ def cam_model(seed: int, channels: int = 5, classes: int = 4):
 @checks
 @given(seed=seeds)
 def test_grad_cam_equals_cam_after_global_average_pooling(seed):
-    """With global average pooling then a linear layer, dy_c/dA_k = w_ck / (h w) everywhere, so Grad-CAM's
-    weights are the linear weights / (h w): Grad-CAM is CAM, ReLU(sum_k w_ck A_k) / (h w)."""
+    """With global average pooling then a linear layer, dy_c/dA_k = w_ck / (h w)
+    everywhere, so Grad-CAM's weights are the linear weights / (h w): Grad-CAM is CAM,
+    ReLU(sum_k w_ck A_k) / (h w)."""
     model, features, head = cam_model(seed % 1000)
     x = np.random.default_rng(seed).normal(size=(3, 2, 9, 8))
     target = np.random.default_rng(seed + 1).integers(0, 4, size=3)
@@ -115,7 +120,9 @@ def test_saliency_is_the_absolute_input_gradient(seed):
 
 
 def test_integrated_gradients_of_a_linear_model_are_exact():
-    """For f(x) = w . x + b the path gradient is w everywhere: IG = (x - x') * w, and complete."""
+    """For f(x) = w . x + b the path gradient is w everywhere: IG = (x - x') * w, and
+    complete.
+    """
     torch.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Linear(2 * 5 * 5, 3)).double()
     x = np.random.default_rng(1).normal(size=(2, 2, 5, 5))
@@ -131,7 +138,9 @@ def test_integrated_gradients_of_a_linear_model_are_exact():
 @checks
 @given(seed=seeds)
 def test_integrated_gradients_are_complete(seed):
-    """(3.19): the attributions add up to score(x) - score(baseline), up to the quadrature error."""
+    """(3.19): the attributions add up to score(x) - score(baseline), up to the
+    quadrature error.
+    """
     model, layer = reference.small_cnn(seed % 1000)
     x = np.random.default_rng(seed).normal(size=(2, 1, 12, 12))
     attributions, gaps = integrated_gradients(model, x, steps=128)

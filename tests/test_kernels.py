@@ -1,9 +1,11 @@
-"""The stored outputs are checked under numerical kernels other than those that produced them.
+"""The stored outputs are checked under numerical kernels other than those that produced
+them.
 
-`make execute` runs the notebooks under ``kernels.VARIANT`` and the test run under the machine's
-own kernels (tools/kernels.py). These tests make sure that the switch is real: it changes the bits
-of one training step in NumPy and in PyTorch (so the nbval comparison cannot pass vacuously), and
-the kernels recorded in every notebook differ from the ones this test run uses.
+`make execute` runs the notebooks under ``kernels.VARIANT`` and the test run under the
+machine's own kernels (tools/kernels.py). These tests make sure that the switch is real:
+it changes the bits of one training step in NumPy and in PyTorch (so the nbval
+comparison cannot pass vacuously), and the kernels recorded in every notebook differ
+from the ones this test run uses.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import pytest
 from kernels import VARIANT, kernel_config, native_env
 from notebook_setup import notebooks
 
-# One float32 training step of a small MLP (NumPy, from scratch) and a small CNN (PyTorch);
-# prints the SHA-256 of the updated parameters.
+# One float32 training step of a small MLP (NumPy, from scratch) and a small CNN
+# (PyTorch); prints the SHA-256 of the updated parameters.
 TRAINING_STEP = """
 import hashlib, json
 import numpy as np, torch

@@ -1,4 +1,6 @@
-"""dlbook.scratch.layers: every backward pass against finite differences and torch.autograd, in float64."""
+"""dlbook.scratch.layers: every backward pass against finite differences and
+torch.autograd, in float64.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +37,9 @@ def t64(a: np.ndarray, grad: bool = False) -> torch.Tensor:
 
 
 def check_elementwise(layer, torch_fn, x: np.ndarray, upstream: np.ndarray) -> None:
-    """The loss sum(layer(x) * upstream) has dL/d(output) = upstream: compare dL/dx three ways."""
+    """The loss sum(layer(x) * upstream) has dL/d(output) = upstream: compare dL/dx
+    three ways.
+    """
     out = layer.forward(x)
     grad = layer.backward(upstream)
     numerical = numerical_gradient(

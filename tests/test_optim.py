@@ -1,4 +1,6 @@
-"""dlbook.scratch.optim: SGD with momentum, Adam and the learning-rate schedules against torch.optim."""
+"""dlbook.scratch.optim: SGD with momentum, Adam and the learning-rate schedules against
+torch.optim.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ seeds = st.integers(0, 2**32 - 1)
 
 
 def run_both(make_ours, make_torch, seed: int, steps: int = 6):
-    """Feed the same random gradients to our optimizer and torch's; return both parameter sets."""
+    """Feed the same random gradients to our optimizer and torch's; return both
+    parameter sets.
+    """
     rng = np.random.default_rng(seed)
     params = {"W": rng.normal(size=(3, 4)), "b": rng.normal(size=4)}
     grads = {k: np.zeros_like(v) for k, v in params.items()}

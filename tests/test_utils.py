@@ -50,7 +50,9 @@ def test_seed_everything_seeds_torch_initialisers():
 
 @pytest.fixture
 def torch_threads(monkeypatch):
-    """Put torch's thread count back after the test; no DLBOOK_THREADS from the environment."""
+    """Put torch's thread count back after the test; no DLBOOK_THREADS from the
+    environment.
+    """
     monkeypatch.delenv("DLBOOK_THREADS", raising=False)
     before = torch.get_num_threads()
     yield

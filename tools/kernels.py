@@ -1,15 +1,18 @@
-"""The numerical kernels behind the stored outputs, and why CI checks them under other ones.
+"""The numerical kernels behind the stored outputs, and why CI checks them under other
+ones.
 
-Floating-point results depend on the kernels that compute them: NumPy's OpenBLAS picks a kernel for
-the processor (Haswell on AVX2, SkylakeX on AVX-512), PyTorch's ATen picks AVX2 or AVX-512 code,
-and MKL and oneDNN pick theirs. Two correct machines print different last digits, and a training
-run from the same seed ends at slightly different weights.
+Floating-point results depend on the kernels that compute them: NumPy's OpenBLAS picks a
+kernel for the processor (Haswell on AVX2, SkylakeX on AVX-512), PyTorch's ATen picks
+AVX2 or AVX-512 code, and MKL and oneDNN pick theirs. Two correct machines print
+different last digits, and a training run from the same seed ends at slightly different
+weights.
 
-`make execute` runs every notebook under :data:`VARIANT`, kernels that no machine uses by default:
-OpenBLAS's Sandybridge kernels, ATen's scalar ("default") code, MKL's compatible code path, oneDNN
-limited to AVX. The test run (nbval) uses the machine's own kernels, so every CI run checks the
-stored outputs under kernels other than those that made them: an output that depends on rounding
-fails nbval unless its cell is marked (CONTRIBUTING.md, "What nbval compares").
+`make execute` runs every notebook under :data:`VARIANT`, kernels that no machine uses
+by default: OpenBLAS's Sandybridge kernels, ATen's scalar ("default") code, MKL's
+compatible code path, oneDNN limited to AVX. The test run (nbval) uses the machine's own
+kernels, so every CI run checks the stored outputs under kernels other than those that
+made them: an output that depends on rounding fails nbval unless its cell is marked
+(CONTRIBUTING.md, "What nbval compares").
 """
 
 from __future__ import annotations
@@ -52,7 +55,9 @@ def native_env(env: dict | None = None) -> dict:
 
 
 def kernel_config(env: dict | None = None) -> dict:
-    """The kernels that a fresh Python process started with ``env`` uses (NumPy's and torch's)."""
+    """The kernels that a fresh Python process started with ``env`` uses (NumPy's and
+    torch's).
+    """
     run = subprocess.run(
         [sys.executable, "-c", _PROBE],
         env=dict(os.environ if env is None else env),

@@ -44,7 +44,8 @@ def otter_assign(master: Path, out: Path) -> None:
 def clean_student_notebook(path: Path) -> None:
     """Drop the master's execution metadata (cell hashes) and number the cells.
 
-    otter assign gives the cells it inserts random ids; numbered ids make the output repeatable.
+    otter assign gives the cells it inserts random ids; numbered ids make the output
+    repeatable.
     """
     nb = json.loads(path.read_text(encoding="utf-8"))
     nb["metadata"].pop("dlbook", None)

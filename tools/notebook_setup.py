@@ -1,9 +1,11 @@
-"""The set-up cell at the top of every notebook, written from the one repository URL in _config.yml.
+"""The set-up cell at the top of every notebook, written from the one repository URL in
+_config.yml.
 
-`python tools/notebook_setup.py` rewrites the first code cell of every notebook in book/ and
-solutions/ (exercises/ are generated from solutions/); tests/test_notebooks.py checks that they
-match. Chapters install the course package when it is missing; exercise notebooks also install
-otter-grader and, in Colab, clone the repository so that the public tests are on disk.
+`python tools/notebook_setup.py` rewrites the first code cell of every notebook in book/
+and solutions/ (exercises/ are generated from solutions/); tests/test_notebooks.py
+checks that they match. Chapters install the course package when it is missing; exercise
+notebooks also install otter-grader and, in Colab, clone the repository so that the
+public tests are on disk.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ MARKER = "# Set-up"
 
 
 def repository() -> tuple[str, str]:
-    """(url, branch) from _config.yml (read without a YAML dependency: two plain keys)."""
+    """(url, branch) from _config.yml (read without a YAML dependency: two plain keys).
+    """
     text = (ROOT / "_config.yml").read_text(encoding="utf-8")
     block = text.split("\nrepository:", 1)[1]
     url = re.search(r"^\s+url:\s*(\S+)", block, re.M).group(1)
@@ -80,7 +83,9 @@ def first_code_cell(nb) -> nbformat.NotebookNode | None:
 
 
 def sync(path: Path) -> bool:
-    """Make the first code cell of ``path`` the set-up cell; return whether the file changed."""
+    """Make the first code cell of ``path`` the set-up cell; return whether the file
+    changed.
+    """
     nb = nbformat.read(path, as_version=4)
     cell = first_code_cell(nb)
     want = expected_cell(path)
@@ -109,7 +114,9 @@ def sync(path: Path) -> bool:
 
 
 def code_cell_hashes(nb) -> list[str]:
-    """SHA-256 of the source of every code cell, in order (what the stored outputs came from)."""
+    """SHA-256 of the source of every code cell, in order (what the stored outputs came
+    from).
+    """
     return [
         hashlib.sha256(c.source.encode("utf-8")).hexdigest()
         for c in nb.cells

@@ -5,14 +5,14 @@ Every file is identified by its SHA-256 hash (the values of ``shared/data/SHA256
 * Online (the default), files are downloaded once with :mod:`pooch` from the publishers'
   canonical URLs (a mirror is tried when the first address fails) into a cache folder
   (``DLBOOK_CACHE``, or the operating system's cache folder) and verified.
-* Offline, set ``DLBOOK_DATA`` to a folder laid out like ``shared/data/``
-  (``mnist/``, ``fashion-mnist/``, ``tinyshakespeare/``, ``timeseries/``); files are read from
-  there and verified the same way.
+* Offline, set ``DLBOOK_DATA`` to a folder laid out like ``shared/data/`` (``mnist/``,
+  ``fashion-mnist/``, ``tinyshakespeare/``, ``timeseries/``); files are read from there
+  and verified the same way.
 
-A file whose hash does not match is refused (:class:`DataIntegrityError` names the file, the
-expected and the actual hash); a missing offline file raises :class:`DataNotFoundError` with one
-line naming the folder and ``DLBOOK_DATA``; a malformed IDX file raises :class:`IDXFormatError`
-and is never half-read.
+A file whose hash does not match is refused (:class:`DataIntegrityError` names the file,
+the expected and the actual hash); a missing offline file raises
+:class:`DataNotFoundError` with one line naming the folder and ``DLBOOK_DATA``; a
+malformed IDX file raises :class:`IDXFormatError` and is never half-read.
 """
 
 from __future__ import annotations
@@ -62,7 +62,8 @@ class IDXFormatError(ValueError):
 
 @dataclass(frozen=True)
 class Dataset:
-    """A dataset: where it comes from, under which licence, and the hash of every file."""
+    """A dataset: where it comes from, under which licence, and the hash of every file.
+    """
 
     name: str
     folder: str
@@ -244,8 +245,9 @@ _IDX_DTYPES = {
 def parse_idx(raw: bytes, name: str = "<bytes>") -> np.ndarray:
     """Parse the bytes of an (uncompressed) IDX file into a NumPy array.
 
-    The format (LeCun et al.): two zero bytes, a type code, the number of dimensions ``d``, then
-    ``d`` big-endian 32-bit sizes, then the data in C order. Anything else is refused.
+    The format (LeCun et al.): two zero bytes, a type code, the number of dimensions
+    ``d``, then ``d`` big-endian 32-bit sizes, then the data in C order. Anything else
+    is refused.
     """
     if len(raw) < 4:
         raise IDXFormatError(f"{name}: {len(raw)} bytes is too short for an IDX header")
@@ -304,7 +306,9 @@ def _load_idx_pair(dataset: str, split: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_mnist(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """MNIST digits: ``(images uint8 (N, 28, 28), labels int64 (N,))``; N = 60,000 or 10,000."""
+    """MNIST digits: ``(images uint8 (N, 28, 28), labels int64 (N,))``; N = 60,000 or
+    10,000.
+    """
     return _load_idx_pair("mnist", split)
 
 

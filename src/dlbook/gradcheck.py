@@ -1,4 +1,5 @@
-"""Gradient checks: our analytic gradients against finite differences and ``torch.autograd``.
+"""Gradient checks: our analytic gradients against finite differences and
+``torch.autograd``.
 
 The pattern of every from-scratch section of the book::
 
@@ -14,8 +15,8 @@ The pattern of every from-scratch section of the book::
     report.assert_ok()
 
 All comparisons run in float64. The relative error of two arrays ``a``, ``b`` is
-``||a - b|| / max(||a||, ||b||)`` (Euclidean norms; 0 when both are 0), which is scale-free and not
-thrown off by single near-zero entries.
+``||a - b|| / max(||a||, ||b||)`` (Euclidean norms; 0 when both are 0), which is
+scale-free and not thrown off by single near-zero entries.
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ def max_abs_error(a: np.ndarray, b: np.ndarray) -> float:
 def torch_gradients(
     torch_loss: Callable, inputs: Mapping[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
-    """Gradients of ``torch_loss(**tensors)`` by ``torch.autograd``, in float64, as NumPy arrays."""
+    """Gradients of ``torch_loss(**tensors)`` by ``torch.autograd``, in float64, as
+    NumPy arrays.
+    """
     import torch
 
     tensors = {
@@ -127,15 +130,17 @@ class GradCheckRow:
         return all(np.isfinite(e) and e < self.tolerance for e in errors)
 
 
-# What the table shows: the smallest of these bounds that an error is under. The bounds sit far
-# from the errors a correct gradient has (finite differences ~1e-10, autograd ~1e-16 to 1e-14),
-# so every correct machine prints the same table; the exact errors are in ``report.rows``.
+# What the table shows: the smallest of these bounds that an error is under. The bounds
+# sit far from the errors a correct gradient has (finite differences ~1e-10, autograd
+# ~1e-16 to 1e-14), so every correct machine prints the same table; the exact errors are
+# in ``report.rows``.
 NUMERICAL_BOUNDS = (1e-8, 1e-6, 1e-4)
 TORCH_BOUNDS = (1e-12, 1e-8, 1e-6)
 
 
 def error_bound(value: float | None, bounds: tuple[float, ...] = TORCH_BOUNDS) -> str:
-    """``"< 1e-12"``: the smallest of ``bounds`` above ``value``, else the value itself."""
+    """``"< 1e-12"``: the smallest of ``bounds`` above ``value``, else the value itself.
+    """
     if value is None:
         return "—"
     for bound in bounds:
@@ -185,12 +190,14 @@ class GradCheckReport:
         eps: float = 1e-6,
         tolerance: float = 1e-6,
     ) -> GradCheckReport:
-        """Check ``grads`` (our analytic gradients of ``loss(**inputs)``) for every named input.
+        """Check ``grads`` (our analytic gradients of ``loss(**inputs)``) for every
+        named input.
 
-        Numerical gradients perturb each input in turn; ``torch_loss`` (optional) is the same
-        loss written with torch operations on float64 tensors.
+        Numerical gradients perturb each input in turn; ``torch_loss`` (optional) is the
+        same loss written with torch operations on float64 tensors.
         """
-        # C order: numerical_gradient perturbs the entries through a flat view (W.T is F-ordered).
+        # C order: numerical_gradient perturbs the entries through a flat view (W.T is
+        # F-ordered).
         values = {
             k: np.array(v, dtype=np.float64, order="C") for k, v in inputs.items()
         }
@@ -234,7 +241,8 @@ class GradCheckReport:
     )
 
     def _cells(self, row: GradCheckRow) -> tuple[str, ...]:
-        """One row as shown: each error as the bound it is under (:func:`error_bound`)."""
+        """One row as shown: each error as the bound it is under (:func:`error_bound`).
+        """
         return (
             row.name,
             str(row.shape),

@@ -1,16 +1,20 @@
-"""Attribution maps for torch image classifiers: saliency, Grad-CAM and integrated gradients (chapter 3).
+"""Attribution maps for torch image classifiers: saliency, Grad-CAM and integrated
+gradients (chapter 3).
 
-Each function takes a model that maps ``(N, C, H, W)`` images to ``(N, classes)`` logits, explains the
-logit of a target class (by default the predicted one) and returns NumPy arrays. The model is put in
-eval mode and its parameters are left untouched. Equation numbers refer to chapter 3.
+Each function takes a model that maps ``(N, C, H, W)`` images to ``(N, classes)``
+logits, explains the logit of a target class (by default the predicted one) and returns
+NumPy arrays. The model is put in eval mode and its parameters are left untouched.
+Equation numbers refer to chapter 3.
 
-* :func:`saliency` (Simonyan et al., 2014): the gradient of the class score with respect to the
-  pixels (3.15), in absolute value and maximized over channels.
-* :func:`grad_cam` (Selvaraju et al., 2017): a weighted sum of the feature maps of one convolutional
-  layer, weighted by the spatial mean of their gradients, through a ReLU (3.16)-(3.17).
-* :func:`integrated_gradients` (Sundararajan et al., 2017): the gradient averaged along the straight
-  path from a baseline image to the input, times the difference (3.18); the attributions add up to
-  the change of the score (3.19), which :func:`integrated_gradients` reports.
+* :func:`saliency` (Simonyan et al., 2014): the gradient of the class score with respect
+  to the pixels (3.15), in absolute value and maximized over channels.
+* :func:`grad_cam` (Selvaraju et al., 2017): a weighted sum of the feature maps of one
+  convolutional layer, weighted by the spatial mean of their gradients, through a ReLU
+  (3.16)-(3.17).
+* :func:`integrated_gradients` (Sundararajan et al., 2017): the gradient averaged along
+  the straight path from a baseline image to the input, times the difference (3.18); the
+  attributions add up to the change of the score (3.19), which
+  :func:`integrated_gradients` reports.
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ def _targets(logits, target):
 
 
 def _score(logits, targets):
-    """The sum over the batch of each image's target logit: its gradient is per image."""
+    """The sum over the batch of each image's target logit: its gradient is per image.
+    """
     return logits.gather(1, targets[:, None]).sum()
 
 
@@ -62,8 +67,9 @@ def saliency(model, x: np.ndarray, target=None) -> np.ndarray:
 def activations_and_gradients(
     model, layer, x: np.ndarray, target=None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The output of ``layer`` (a module inside ``model``) on ``x`` and the gradient of the target
-    score with respect to it: two ``(N, K, h, w)`` arrays. A forward hook captures the activations."""
+    """The output of ``layer`` (a module inside ``model``) on ``x`` and the gradient of
+    the target score with respect to it: two ``(N, K, h, w)`` arrays. A forward hook
+    captures the activations."""
     import torch
 
     model.eval()
@@ -96,9 +102,11 @@ def upsample(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def grad_cam(
     model, layer, x: np.ndarray, target=None, upsampled: bool = True
 ) -> np.ndarray:
-    """Grad-CAM maps ``(N, H, W)`` (or ``(N, h, w)`` at the layer's resolution with ``upsampled=False``).
+    """Grad-CAM maps ``(N, H, W)`` (or ``(N, h, w)`` at the layer's resolution with
+    ``upsampled=False``).
 
-    ``alpha_k = mean_ij dscore/dA_kij`` (3.16); ``map = ReLU(sum_k alpha_k A_k)`` (3.17).
+    ``alpha_k = mean_ij dscore/dA_kij`` (3.16); ``map = ReLU(sum_k alpha_k A_k)``
+    (3.17).
     """
     activations, gradients = activations_and_gradients(model, layer, x, target)
     alpha = gradients.mean(axis=(2, 3), keepdims=True)  # (3.16): (N, K, 1, 1)
@@ -113,11 +121,12 @@ def integrated_gradients(
     baseline: np.ndarray | None = None,
     steps: int = 64,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Integrated gradients ``(N, C, H, W)`` and, per image, the completeness gap (3.19):
-    ``sum(attributions) - (score(x) - score(baseline))``, which shrinks as ``steps`` grows.
+    """Integrated gradients ``(N, C, H, W)`` and, per image, the completeness gap
+    (3.19): ``sum(attributions) - (score(x) - score(baseline))``, which shrinks as
+    ``steps`` grows.
 
-    The path integral (3.18) uses the trapezoidal rule on ``steps`` intervals; the baseline
-    defaults to a black image (all zeros).
+    The path integral (3.18) uses the trapezoidal rule on ``steps`` intervals; the
+    baseline defaults to a black image (all zeros).
     """
     import torch
 

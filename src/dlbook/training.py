@@ -1,9 +1,11 @@
-"""The course's training loops: :func:`fit_numpy` for the NumPy layers, :func:`fit` for torch.
+"""The course's training loops: :func:`fit_numpy` for the NumPy layers, :func:`fit` for
+torch.
 
-Both train in shuffled mini-batches, return a :class:`History` of per-epoch records and print one
-summary line. The progress bar (tqdm, on stderr) redraws in place while a reader runs a notebook and is cleared when the
-loop ends; what stays in the notebook is one summary line. ``DLBOOK_PROGRESS=0`` turns the bars
-off altogether (the book's executor and the tests set it, so stored outputs hold no bar at all).
+Both train in shuffled mini-batches, return a :class:`History` of per-epoch records and
+print one summary line. The progress bar (tqdm, on stderr) redraws in place while a
+reader runs a notebook and is cleared when the loop ends; what stays in the notebook is
+one summary line. ``DLBOOK_PROGRESS=0`` turns the bars off altogether (the book's
+executor and the tests set it, so stored outputs hold no bar at all).
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ __all__ = [
 
 
 def progress(iterable: Iterable, desc: str = "", total: int | None = None) -> Iterable:
-    """Wrap ``iterable`` in a transient text progress bar (or return it as is when disabled)."""
+    """Wrap ``iterable`` in a transient text progress bar (or return it as is when
+    disabled).
+    """
     if os.environ.get("DLBOOK_PROGRESS", "1") == "0":
         return iterable
     return tqdm(
@@ -48,7 +52,9 @@ def progress(iterable: Iterable, desc: str = "", total: int | None = None) -> It
 def minibatches(
     n: int, batch_size: int, rng: np.random.Generator | None = None
 ) -> Iterator[np.ndarray]:
-    """Yield index arrays that cover ``range(n)`` in batches (shuffled when ``rng`` is given)."""
+    """Yield index arrays that cover ``range(n)`` in batches (shuffled when ``rng`` is
+    given).
+    """
     if batch_size < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     order = rng.permutation(n) if rng is not None else np.arange(n)
@@ -58,7 +64,9 @@ def minibatches(
 
 @dataclass
 class History:
-    """Per-epoch records of a training run: ``history["val_acc"]`` is a list over epochs."""
+    """Per-epoch records of a training run: ``history["val_acc"]`` is a list over
+    epochs.
+    """
 
     records: list[dict[str, float]] = field(default_factory=list)
 
@@ -96,10 +104,12 @@ def train_epoch(
     batch_losses: list | None = None,
     desc: str = "",
 ) -> float:
-    """One pass of a NumPy model over ``(X, y)`` in shuffled mini-batches; the mean training loss.
+    """One pass of a NumPy model over ``(X, y)`` in shuffled mini-batches; the mean
+    training loss.
 
-    ``loss_fn(outputs, targets)`` returns ``(loss, dL/doutputs)``; ``augment(inputs, rng)``
-    transforms each batch; ``scheduler.step()`` runs after every optimizer step when given.
+    ``loss_fn(outputs, targets)`` returns ``(loss, dL/doutputs)``;
+    ``augment(inputs, rng)`` transforms each batch; ``scheduler.step()`` runs after
+    every optimizer step when given.
     """
     model.train()
     total = 0.0
@@ -123,7 +133,9 @@ def evaluate(
     loss_fn: Callable = softmax_cross_entropy,
     batch_size: int | None = None,
 ) -> tuple[float, float]:
-    """``(mean loss, accuracy)`` of a NumPy classifier in evaluation mode (in batches if given)."""
+    """``(mean loss, accuracy)`` of a NumPy classifier in evaluation mode (in batches if
+    given).
+    """
     model.eval()
     step = batch_size or len(X)
     logits = np.concatenate(
@@ -148,13 +160,14 @@ def fit_numpy(
     desc: str = "NumPy",
     **epoch_options,
 ) -> History:
-    """Train a NumPy model for ``epochs`` epochs of :func:`train_epoch`; return its :class:`History`.
+    """Train a NumPy model for ``epochs`` epochs of :func:`train_epoch`; return its
+    :class:`History`.
 
-    ``validation=(X_val, y_val)`` adds ``val_loss`` and ``val_acc`` to each epoch's record
-    (computed in batches of ``eval_batch_size`` when given).
-    ``scheduler.step()`` runs once per epoch, or after every batch with
-    ``step_scheduler_per_batch=True``. Other options (``loss_fn``, ``augment``) go to
-    :func:`train_epoch`. Prints one summary line.
+    ``validation=(X_val, y_val)`` adds ``val_loss`` and ``val_acc`` to each epoch's
+    record (computed in batches of ``eval_batch_size`` when given). ``scheduler.step()``
+    runs once per epoch, or after every batch with ``step_scheduler_per_batch=True``.
+    Other options (``loss_fn``, ``augment``) go to :func:`train_epoch`. Prints one
+    summary line.
     """
     history = History()
     per_batch = scheduler if step_scheduler_per_batch else None
@@ -199,8 +212,8 @@ def fit(
     """Train a torch ``model`` for ``epochs`` epochs and return its :class:`History`.
 
     ``train_batches()`` returns a fresh iterable of ``(inputs, targets)`` each epoch;
-    ``evaluate()`` (optional) returns metrics such as ``{"val_acc": 0.98}`` after each epoch.
-    Prints one summary line at the end (one per epoch with ``verbose=True``).
+    ``evaluate()`` (optional) returns metrics such as ``{"val_acc": 0.98}`` after each
+    epoch. Prints one summary line at the end (one per epoch with ``verbose=True``).
     """
     import torch
 

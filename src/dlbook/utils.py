@@ -13,10 +13,12 @@ __all__ = ["check_run_time", "get_device", "seed_everything", "set_threads", "ti
 
 
 def seed_everything(seed: int = 0) -> np.random.Generator:
-    """Seed Python's, NumPy's and (if installed) torch's generators; return a NumPy Generator.
+    """Seed Python's, NumPy's and (if installed) torch's generators; return a NumPy
+    Generator.
 
-    Chapters draw their own random numbers from the returned Generator; the global seeds make
-    library code that uses the global state (torch's initializers, for one) repeatable too.
+    Chapters draw their own random numbers from the returned Generator; the global seeds
+    make library code that uses the global state (torch's initializers, for one)
+    repeatable too.
     """
     random.seed(seed)
     np.random.seed(seed)
@@ -30,7 +32,8 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
 
 
 def set_threads(n: int | None = None) -> int:
-    """Use ``n`` CPU threads in torch (default: ``DLBOOK_THREADS`` or every core); return it.
+    """Use ``n`` CPU threads in torch (default: ``DLBOOK_THREADS`` or every core);
+    return it.
 
     NumPy's BLAS threads are fixed when NumPy is first imported; set ``OMP_NUM_THREADS``
     before starting Python to change them.
@@ -45,9 +48,11 @@ def set_threads(n: int | None = None) -> int:
 
 
 def get_device(prefer: str | None = None):
-    """``torch.device("cuda")`` when a GPU is present (or ``prefer`` asks for one), else CPU.
+    """``torch.device("cuda")`` when a GPU is present (or ``prefer`` asks for one), else
+    CPU.
 
-    ``DLBOOK_DEVICE=cpu`` forces the CPU, which is what the book's stored outputs were made on.
+    ``DLBOOK_DEVICE=cpu`` forces the CPU, which is what the book's stored outputs were
+    made on.
     """
     import torch
 
@@ -59,7 +64,9 @@ def get_device(prefer: str | None = None):
 
 @contextmanager
 def timer():
-    """``with timer() as t: ...`` then ``t()`` gives the elapsed seconds (frozen at exit)."""
+    """``with timer() as t: ...`` then ``t()`` gives the elapsed seconds (frozen at
+    exit).
+    """
     start = time.perf_counter()
     end: list[float] = []
     yield lambda: (end[0] if end else time.perf_counter()) - start
@@ -67,11 +74,12 @@ def timer():
 
 
 def check_run_time(start: float, budget: float) -> float:
-    """Print the chapter's run time since ``start`` (``time.perf_counter()``) beside its budget.
+    """Print the chapter's run time since ``start`` (``time.perf_counter()``) beside its
+    budget.
 
-    The budget (seconds on CI's 2-core CPU) is enforced only where ``CI`` is set: CI fails when a
-    chapter becomes slower than its budget, and a learner on a slower machine sees the time it
-    took, not an error. Returns the elapsed seconds.
+    The budget (seconds on CI's 2-core CPU) is enforced only where ``CI`` is set: CI
+    fails when a chapter becomes slower than its budget, and a learner on a slower
+    machine sees the time it took, not an error. Returns the elapsed seconds.
     """
     elapsed = time.perf_counter() - start
     print(

@@ -1,8 +1,10 @@
-"""Checks for the graded exercises: each failure says what is wrong in one clear sentence.
+"""Checks for the graded exercises: each failure says what is wrong in one clear
+sentence.
 
 The otter-grader tests of ``solutions/*.ipynb`` call these helpers, so a learner sees
-"sigmoid returned shape (3,) but the answer has shape (3, 4)" rather than a bare traceback, and an
-answer that loops forever is stopped after a few seconds instead of hanging the notebook.
+"sigmoid returned shape (3,) but the answer has shape (3, 4)" rather than a bare
+traceback, and an answer that loops forever is stopped after a few seconds instead of
+hanging the notebook.
 """
 
 from __future__ import annotations
@@ -71,10 +73,11 @@ def answer_of(
 ) -> Any:
     """Call the learner's function ``fn(*args, **kwargs)`` and return its result.
 
-    Fails with a clear message when ``fn`` is still a placeholder, raises (saying where in the
-    learner's code), or runs longer than ``seconds``. The answer gets copies of the array
-    arguments, so it cannot change the test's own values; with ``keep_inputs=True`` (for questions
-    that say "inputs left unchanged") an answer that changes an array argument in place fails.
+    Fails with a clear message when ``fn`` is still a placeholder, raises (saying where
+    in the learner's code), or runs longer than ``seconds``. The answer gets copies of
+    the array arguments, so it cannot change the test's own values; with
+    ``keep_inputs=True`` (for questions that say "inputs left unchanged") an answer that
+    changes an array argument in place fails.
     """
     name = name or getattr(fn, "__name__", "the answer")
     if fn is Ellipsis or fn is None:
@@ -105,10 +108,11 @@ def _copy(value: Any) -> Any:
 
 
 def _where_in(fn: Callable, error: Exception) -> str:
-    """`` at line N of f (`code`)``: the deepest line of the learner's code in the traceback.
+    """`` at line N of f (`code`)``: the deepest line of the learner's code in the
+    traceback.
 
-    The learner's code is what lives in the file (notebook cell) that ``fn`` was defined in;
-    N counts from the ``def`` line of the function ``f`` that holds it.
+    The learner's code is what lives in the file (notebook cell) that ``fn`` was defined
+    in; N counts from the ``def`` line of the function ``f`` that holds it.
     """
     code = getattr(fn, "__code__", None)
     if code is None:
@@ -147,7 +151,8 @@ def _check_unchanged(fn: Callable, name: str, originals: tuple, copies: tuple) -
 def check_array(
     name: str, got: Any, expected: np.ndarray, rtol: float = 1e-6, atol: float = 1e-8
 ) -> None:
-    """Assert that ``got`` is an array of ``expected``'s shape, finite, and close to it."""
+    """Assert that ``got`` is an array of ``expected``'s shape, finite, and close to it.
+    """
     expected = np.asarray(expected, dtype=np.float64)
     if got is None:
         raise AssertionError(
@@ -199,7 +204,9 @@ def check_scalar(
 
 
 def check_tuple(name: str, got: Any, length: int) -> tuple:
-    """Assert that ``got`` is a tuple (or list) of ``length`` items and return it as a tuple."""
+    """Assert that ``got`` is a tuple (or list) of ``length`` items and return it as a
+    tuple.
+    """
     if got is None:
         raise AssertionError(
             f"{name} is None: did the function forget to `return` its result?"
@@ -214,7 +221,8 @@ def check_tuple(name: str, got: Any, length: int) -> tuple:
 def call_and_check(
     fn: Callable, reference: Callable, *args, name: str | None = None, **tol
 ) -> None:
-    """Compare the learner's ``fn(*args)`` with ``reference(*args)`` on the same inputs."""
+    """Compare the learner's ``fn(*args)`` with ``reference(*args)`` on the same inputs.
+    """
     name = name or getattr(fn, "__name__", "the answer")
     check_array(
         f"{name}(...)", answer_of(fn, *args, name=name), reference(*args), **tol

@@ -1,9 +1,10 @@
 """The guard behind exercises that must be answered with NumPy alone.
 
-:func:`numpy_only_answer` is :func:`dlbook.grading.answer_of` for such questions: it refuses, with a
-clear message, an answer that refers to a forbidden module (torch, or the chapter's own solution
-code, passed in by each chapter's reference module), and calls the answer with torch out of reach,
-so that an ``import torch`` inside it fails too.
+:func:`numpy_only_answer` is :func:`dlbook.grading.answer_of` for such questions: it
+refuses, with a clear message, an answer that refers to a forbidden module (torch, or
+the chapter's own solution code, passed in by each chapter's reference module), and
+calls the answer with torch out of reach, so that an ``import torch`` inside it fails
+too.
 """
 
 from __future__ import annotations
@@ -44,11 +45,13 @@ def _names(code: types.CodeType) -> set[str]:
 def forbidden_uses(
     fn: Callable, forbidden: tuple[str, ...], _seen: set | None = None
 ) -> list[str]:
-    """What ``fn`` (and the notebook functions it calls) takes from the ``forbidden`` modules.
+    """What ``fn`` (and the notebook functions it calls) takes from the ``forbidden``
+    modules.
 
-    Looks at the names its code refers to (globals, imports, closures), and follows them into the
-    other Python functions it calls (the learner's helpers; NumPy's and dlbook's own functions are
-    trusted). An ``import`` inside the function is caught by the module name it binds.
+    Looks at the names its code refers to (globals, imports, closures), and follows them
+    into the other Python functions it calls (the learner's helpers; NumPy's and
+    dlbook's own functions are trusted). An ``import`` inside the function is caught by
+    the module name it binds.
     """
     seen = set() if _seen is None else _seen
     if id(fn) in seen or not hasattr(fn, "__code__"):
@@ -106,9 +109,10 @@ def numpy_only_answer(
 ) -> Any:
     """:func:`dlbook.grading.answer_of`, for answers that must use NumPy only.
 
-    Fails with a clear message when the function refers to one of the ``forbidden`` modules (torch,
-    and the chapter's own code: each reference module lists its chapter's), and calls it with torch
-    hidden, so that an ``import torch`` inside it fails too.
+    Fails with a clear message when the function refers to one of the ``forbidden``
+    modules (torch, and the chapter's own code: each reference module lists its
+    chapter's), and calls it with torch hidden, so that an ``import torch`` inside it
+    fails too.
     """
     name = name or getattr(fn, "__name__", "the answer")
     if callable(fn):

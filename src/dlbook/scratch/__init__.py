@@ -1,12 +1,15 @@
-"""The from-scratch library: NumPy code that the chapters derive, one module per concept.
+"""The from-scratch library: NumPy code that the chapters derive, one module per
+concept.
 
-- :mod:`~dlbook.scratch.neuron`: one neuron, activations, losses, gradient descent (chapter 1);
+- :mod:`~dlbook.scratch.neuron`: one neuron, activations, losses, gradient descent
+  (chapter 1);
 - :mod:`~dlbook.scratch.autograd`: a scalar reverse-mode autograd engine (chapter 2);
-- :mod:`~dlbook.scratch.layers`: layers with hand-written backward passes, losses (chapter 2);
+- :mod:`~dlbook.scratch.layers`: layers with hand-written backward passes, losses
+  (chapter 2);
 - :mod:`~dlbook.scratch.optim`: SGD, Adam and learning-rate schedules (chapter 2);
 - :mod:`~dlbook.scratch.conv`: convolution and pooling (chapter 3).
 
-Every layer derives from :class:`~dlbook.scratch.layers.Layer`, so layers nest. Each gradient is
-checked against finite differences and ``torch.autograd`` in ``tests/``. A new chapter adds its
-module here (``rnn``, ``attention``, ``autoencoder``).
+Every layer derives from :class:`~dlbook.scratch.layers.Layer`, so layers nest. Each
+gradient is checked against finite differences and ``torch.autograd`` in ``tests/``. A
+new chapter adds its module here (``rnn``, ``attention``, ``autoencoder``).
 """

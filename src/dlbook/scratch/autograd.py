@@ -1,10 +1,12 @@
-"""A scalar automatic-differentiation engine: reverse mode on a graph of numbers (chapter 2).
+"""A scalar automatic-differentiation engine: reverse mode on a graph of numbers
+(chapter 2).
 
 Each operation on :class:`Value` objects makes a new node that remembers its inputs (its
-*children*) and the local derivatives d(node)/d(child), which are known as soon as the forward
-value is. :meth:`Value.backward` then applies the chain rule (2.5)-(2.6): visiting the nodes in
-reverse topological order, each node passes ``local derivative * its own gradient`` to each child,
-and a child reached along several paths adds up what it receives.
+*children*) and the local derivatives d(node)/d(child), which are known as soon as the
+forward value is. :meth:`Value.backward` then applies the chain rule (2.5)-(2.6):
+visiting the nodes in reverse topological order, each node passes
+``local derivative * its own gradient`` to each child, and a child reached along several
+paths adds up what it receives.
 
     a, b = Value(2.0), Value(-3.0)
     loss = (a * b + a.exp()).tanh()
@@ -20,7 +22,9 @@ __all__ = ["Value"]
 
 
 class Value:
-    """One number in a computational graph, with its gradient ``grad`` = d(output)/d(self)."""
+    """One number in a computational graph, with its gradient ``grad`` =
+    d(output)/d(self).
+    """
 
     __slots__ = ("data", "grad", "_children", "_local_grads", "_op")
 
@@ -114,7 +118,9 @@ class Value:
     # --- reverse mode ------------------------------------------------------------------------
 
     def topological_order(self) -> list[Value]:
-        """Every node this one depends on, each after all of its children (iterative DFS)."""
+        """Every node this one depends on, each after all of its children (iterative
+        DFS).
+        """
         order: list[Value] = []
         visited: set[int] = set()
         stack: list[tuple[Value, bool]] = [(self, False)]
@@ -135,8 +141,9 @@ class Value:
     def backward(self) -> None:
         """Set ``grad`` of every node in the graph to d(self)/d(node).
 
-        Gradients are reset to zero first, then accumulated (``+=``): a node used twice receives
-        both contributions (2.6), and calling ``backward`` twice gives the same result.
+        Gradients are reset to zero first, then accumulated (``+=``): a node used twice
+        receives both contributions (2.6), and calling ``backward`` twice gives the same
+        result.
         """
         order = self.topological_order()
         for node in order:

@@ -1,23 +1,28 @@
-"""Convolution and pooling layers in NumPy, with hand-written backward passes (chapter 3).
+"""Convolution and pooling layers in NumPy, with hand-written backward passes (chapter
+3).
 
-The layers follow the conventions of :mod:`dlbook.scratch.layers` (``forward``/``backward``, ``params`` and
-``grads`` dicts updated in place, ``train()``/``eval()``), so they mix with its ``Linear``, ``ReLU``
-and ``Sequential`` and train with the optimizers of :mod:`dlbook.scratch.optim`.
+The layers follow the conventions of :mod:`dlbook.scratch.layers`
+(``forward``/``backward``, ``params`` and ``grads`` dicts updated in place,
+``train()``/``eval()``), so they mix with its ``Linear``, ``ReLU`` and ``Sequential``
+and train with the optimizers of :mod:`dlbook.scratch.optim`.
 
-Images are ``(N, C, H, W)`` (batch, channels, height, width), and a convolution's weight is
-``(C_out, C_in, k_h, k_w)``, both as in PyTorch. Like PyTorch, a "convolution" here is a
-cross-correlation: the kernel is not flipped (3.1). Equation numbers refer to chapter 3.
+Images are ``(N, C, H, W)`` (batch, channels, height, width), and a convolution's weight
+is ``(C_out, C_in, k_h, k_w)``, both as in PyTorch. Like PyTorch, a "convolution" here
+is a cross-correlation: the kernel is not flipped (3.1). Equation numbers refer to
+chapter 3.
 
 Two implementations of the forward pass:
 
-* :func:`conv2d_forward_loops` follows the definition (3.1), one output number at a time;
-* :func:`conv2d_forward` copies every receptive field into a column (:func:`im2col`) and does the
-  whole convolution as one matrix product (3.6). The columns are laid out as a
-  ``(C_in k_h k_w, N H_out W_out)`` matrix, built from a strided view of the padded input: the
-  copy then runs along image rows (fast), and the product is one large ``matmul``.
+* :func:`conv2d_forward_loops` follows the definition (3.1), one output number at a
+  time;
+* :func:`conv2d_forward` copies every receptive field into a column (:func:`im2col`) and
+  does the whole convolution as one matrix product (3.6). The columns are laid out as a
+  ``(C_in k_h k_w, N H_out W_out)`` matrix, built from a strided view of the padded
+  input: the copy then runs along image rows (fast), and the product is one large
+  ``matmul``.
 
-:func:`col2im` is the adjoint of :func:`im2col` (it adds each column back where it came from), which
-is exactly what the backward pass needs for dL/dx (3.9).
+:func:`col2im` is the adjoint of :func:`im2col` (it adds each column back where it came
+from), which is exactly what the backward pass needs for dL/dx (3.9).
 """
 
 from __future__ import annotations
@@ -99,10 +104,11 @@ def conv2d_forward_loops(
     padding=0,
     dilation=1,
 ) -> np.ndarray:
-    """The definition (3.1), one output number at a time: slow, but the reference for the rest.
+    """The definition (3.1), one output number at a time: slow, but the reference for
+    the rest.
 
-    ``x``: ``(N, C_in, H, W)``; ``weight``: ``(C_out, C_in, k_h, k_w)``; ``bias``: ``(C_out,)``.
-    Returns ``(N, C_out, H_out, W_out)``.
+    ``x``: ``(N, C_in, H, W)``; ``weight``: ``(C_out, C_in, k_h, k_w)``; ``bias``:
+    ``(C_out,)``. Returns ``(N, C_out, H_out, W_out)``.
     """
     (kh, kw), (sh, sw), pad, (dh, dw), (h_out, w_out) = _geometry(
         x.shape, weight.shape[2:], stride, padding, dilation
@@ -115,7 +121,8 @@ def conv2d_forward_loops(
         for o in range(c_out):
             for i in range(h_out):
                 for j in range(w_out):
-                    # the receptive field of output (i, j): every input channel, k_h x k_w taps
+                    # the receptive field of output (i, j): every input channel, k_h x
+                    # k_w taps
                     window = xp[
                         n,
                         :,
@@ -131,9 +138,10 @@ def conv2d_forward_loops(
 def im2col(x: np.ndarray, kernel, stride=1, padding=0, dilation=1) -> np.ndarray:
     """Every receptive field of ``x`` as a column: ``(C k_h k_w, N H_out W_out)`` (3.5).
 
-    Row ``c k_h k_w + p k_w + q`` holds input channel ``c`` at kernel offset ``(p, q)``; column
-    ``n H_out W_out + i W_out + j`` is output position ``(i, j)`` of image ``n``. The columns are a
-    strided *view* of the padded input (no copy) until the final reshape copies them once.
+    Row ``c k_h k_w + p k_w + q`` holds input channel ``c`` at kernel offset ``(p, q)``;
+    column ``n H_out W_out + i W_out + j`` is output position ``(i, j)`` of image ``n``.
+    The columns are a strided *view* of the padded input (no copy) until the final
+    reshape copies them once.
     """
     (kh, kw), (sh, sw), pad, (dh, dw), (h_out, w_out) = _geometry(
         x.shape, kernel, stride, padding, dilation
@@ -158,11 +166,11 @@ def col2im(
     padding=0,
     dilation=1,
 ) -> np.ndarray:
-    """The adjoint of :func:`im2col`: add every entry of ``cols`` back to the input pixel it was
-    copied from, and return an array of shape ``x_shape`` (3.9).
+    """The adjoint of :func:`im2col`: add every entry of ``cols`` back to the input
+    pixel it was copied from, and return an array of shape ``x_shape`` (3.9).
 
-    A pixel that lies in several receptive fields receives the sum of their entries. The loop runs
-    over the ``k_h k_w`` kernel offsets only; each step adds one strided slab.
+    A pixel that lies in several receptive fields receives the sum of their entries. The
+    loop runs over the ``k_h k_w`` kernel offsets only; each step adds one strided slab.
     """
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _geometry(
         x_shape, kernel, stride, padding, dilation
@@ -188,8 +196,9 @@ def conv2d_forward(
     padding=0,
     dilation=1,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Convolution as one matrix product (3.6); returns ``(output, cols)``, the columns being
-    what the backward pass needs. ``output`` is ``(N, C_out, H_out, W_out)`` (a transposed view)."""
+    """Convolution as one matrix product (3.6); returns ``(output, cols)``, the columns
+    being what the backward pass needs. ``output`` is ``(N, C_out, H_out, W_out)`` (a
+    transposed view)."""
     c_out = weight.shape[0]
     _, _, _, _, (h_out, w_out) = _geometry(
         x.shape, weight.shape[2:], stride, padding, dilation
@@ -230,10 +239,12 @@ def conv2d_backward(
 
 
 class Conv2d(Layer):
-    """A 2-D convolution layer: ``params["W"]`` is ``(C_out, C_in, k, k)``, ``params["b"]`` is ``(C_out,)``.
+    """A 2-D convolution layer: ``params["W"]`` is ``(C_out, C_in, k, k)``,
+    ``params["b"]`` is ``(C_out,)``.
 
-    He initialization (variance 2 / fan-in, fan-in = ``C_in k k``). ``input_grad=False`` skips
-    dL/dx (the first layer of a network does not need it), as in :class:`dlbook.scratch.layers.Linear`.
+    He initialization (variance 2 / fan-in, fan-in = ``C_in k k``). ``input_grad=False``
+    skips dL/dx (the first layer of a network does not need it), as in
+    :class:`dlbook.scratch.layers.Linear`.
     """
 
     def __init__(
@@ -301,8 +312,9 @@ def _pool_geometry(x_shape, kernel, stride, padding):
 
 
 def _offsets(kernel, stride, out_hw):
-    """For every kernel offset ``(p, q)``: the slices of the padded input that it touches, one entry
-    per output (a strided view). Pooling loops over the ``k_h k_w`` offsets, never over pixels."""
+    """For every kernel offset ``(p, q)``: the slices of the padded input that it
+    touches, one entry per output (a strided view). Pooling loops over the ``k_h k_w``
+    offsets, never over pixels."""
     (kh, kw), (sh, sw), (h_out, w_out) = kernel, stride, out_hw
     for p in range(kh):
         for q in range(kw):
@@ -314,7 +326,9 @@ def _offsets(kernel, stride, out_hw):
 
 
 def max_pool2d_forward(x: np.ndarray, kernel, stride=None, padding=0) -> np.ndarray:
-    """Max pooling (3.10): the running maximum over the kernel offsets; ``stride`` defaults to the kernel."""
+    """Max pooling (3.10): the running maximum over the kernel offsets; ``stride``
+    defaults to the kernel.
+    """
     kernel, stride, pad, out_hw = _pool_geometry(x.shape, kernel, stride, padding)
     xp = _pad(x, pad, value=-np.inf)  # padding never wins
     out = None
@@ -326,9 +340,10 @@ def max_pool2d_forward(x: np.ndarray, kernel, stride=None, padding=0) -> np.ndar
 def max_pool2d_backward(
     grad_out: np.ndarray, x: np.ndarray, out: np.ndarray, kernel, stride=None, padding=0
 ) -> np.ndarray:
-    """dL/dx of max pooling (3.11): each output's gradient goes to the input that won its window,
-    the first one in row-major order on ties (as PyTorch); an input that wins several overlapping
-    windows receives the sum. The winners are found again by comparing with the output ``out``."""
+    """dL/dx of max pooling (3.12): each output's gradient goes to the input that won
+    its window, the first one in row-major order on ties (as PyTorch); an input that
+    wins several overlapping windows receives the sum. The winners are found again by
+    comparing with the output ``out``."""
     kernel, stride, (ph, pw), out_hw = _pool_geometry(x.shape, kernel, stride, padding)
     xp = _pad(x, (ph, pw), value=-np.inf)
     grad_xp = np.zeros(xp.shape, dtype=grad_out.dtype)
@@ -346,7 +361,8 @@ def max_pool2d_backward(
 
 
 def avg_pool2d_forward(x: np.ndarray, kernel, stride=None, padding=0) -> np.ndarray:
-    """Average pooling (3.12); zero padding counts in the average (PyTorch's default)."""
+    """Average pooling (3.11); zero padding counts in the average (PyTorch's default).
+    """
     kernel, stride, pad, out_hw = _pool_geometry(x.shape, kernel, stride, padding)
     xp = _pad(x, pad)
     total = None
@@ -360,7 +376,9 @@ def avg_pool2d_forward(x: np.ndarray, kernel, stride=None, padding=0) -> np.ndar
 def avg_pool2d_backward(
     grad_out: np.ndarray, x_shape, kernel, stride=None, padding=0
 ) -> np.ndarray:
-    """dL/dx of average pooling (3.13): every input of a window receives ``1 / (k_h k_w)`` of its gradient."""
+    """dL/dx of average pooling (3.13): every input of a window receives
+    ``1 / (k_h k_w)`` of its gradient.
+    """
     kernel, stride, (ph, pw), out_hw = _pool_geometry(x_shape, kernel, stride, padding)
     n, c, h, w = x_shape
     share = grad_out / np.asarray(kernel[0] * kernel[1], dtype=grad_out.dtype)
@@ -371,7 +389,9 @@ def avg_pool2d_backward(
 
 
 class MaxPool2d(Layer):
-    """Max pooling over ``kernel_size`` windows moved by ``stride`` (default: the kernel size)."""
+    """Max pooling over ``kernel_size`` windows moved by ``stride`` (default: the kernel
+    size).
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
@@ -389,7 +409,9 @@ class MaxPool2d(Layer):
 
 
 class AvgPool2d(Layer):
-    """Average pooling over ``kernel_size`` windows moved by ``stride`` (default: the kernel size)."""
+    """Average pooling over ``kernel_size`` windows moved by ``stride`` (default: the
+    kernel size).
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
@@ -406,7 +428,9 @@ class AvgPool2d(Layer):
 
 
 class Flatten(Layer):
-    """``(N, C, H, W) -> (N, C H W)``, the bridge from convolutions to :class:`dlbook.scratch.layers.Linear`."""
+    """``(N, C, H, W) -> (N, C H W)``, the bridge from convolutions to
+    :class:`dlbook.scratch.layers.Linear`.
+    """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x_shape = x.shape

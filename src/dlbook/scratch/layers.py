@@ -3,15 +3,17 @@
 Every layer has the same small interface:
 
 * ``forward(x)`` returns the output and caches what the backward pass needs;
-* ``backward(grad)`` takes dL/d(output) and returns dL/d(input); a layer with parameters also
-  writes dL/d(parameter) into ``grads`` (in place: the arrays never change identity, so an
-  optimizer can hold on to them);
-* ``params`` and ``grads`` are dicts of arrays with the same keys (empty without parameters);
+* ``backward(grad)`` takes dL/d(output) and returns dL/d(input); a layer with parameters
+  also writes dL/d(parameter) into ``grads`` (in place: the arrays never change
+  identity, so an optimizer can hold on to them);
+* ``params`` and ``grads`` are dicts of arrays with the same keys (empty without
+  parameters);
 * ``train()`` / ``eval()`` switch the mode (only :class:`Dropout` behaves differently).
 
-Batches are rows: ``x`` has shape ``(N, features)``, and a linear layer computes ``x @ W + b`` with
-``W`` of shape ``(in_features, out_features)`` (PyTorch stores the transpose). Training runs in
-float32; pass ``dtype=np.float64`` for gradient checks. Equation numbers refer to chapter 2.
+Batches are rows: ``x`` has shape ``(N, features)``, and a linear layer computes
+``x @ W + b`` with ``W`` of shape ``(in_features, out_features)`` (PyTorch stores the
+transpose). Training runs in float32; pass ``dtype=np.float64`` for gradient checks.
+Equation numbers refer to chapter 2.
 """
 
 from __future__ import annotations
@@ -34,12 +36,14 @@ __all__ = [
 
 
 class Layer:
-    """Base class: the parameters, the child layers and the mode, written once for every layer.
+    """Base class: the parameters, the child layers and the mode, written once for every
+    layer.
 
-    A layer keeps its own parameters in ``own_params`` (and their gradients in ``own_grads``, same
-    keys), set with :meth:`set_params`. Any attribute that is a :class:`Layer`, or a list of them,
-    is a child: :attr:`params`, :attr:`grads`, :meth:`train` and :meth:`eval` reach every layer
-    below this one, however deeply nested, and each parameter array is collected once.
+    A layer keeps its own parameters in ``own_params`` (and their gradients in
+    ``own_grads``, same keys), set with :meth:`set_params`. Any attribute that is a
+    :class:`Layer`, or a list of them, is a child: :attr:`params`, :attr:`grads`,
+    :meth:`train` and :meth:`eval` reach every layer below this one, however deeply
+    nested, and each parameter array is collected once.
     """
 
     def __init__(self) -> None:
@@ -62,7 +66,8 @@ class Layer:
         self.own_grads = {k: np.zeros_like(v) for k, v in params.items()}
 
     def children(self) -> dict[str, Layer]:
-        """The layers held in attributes, by name (``"blocks.0"`` for a list's items)."""
+        """The layers held in attributes, by name (``"blocks.0"`` for a list's items).
+        """
         found = {}
         for name, value in vars(self).items():
             if isinstance(value, Layer):
@@ -75,7 +80,9 @@ class Layer:
         return found
 
     def named_params(self, prefix: str = "", seen: set | None = None):
-        """``(name, parameter, gradient)`` for this layer's and every child's parameters, once each."""
+        """``(name, parameter, gradient)`` for this layer's and every child's
+        parameters, once each.
+        """
         seen = set() if seen is None else seen
         for name, param in self.own_params.items():
             if id(param) not in seen:
@@ -86,16 +93,21 @@ class Layer:
 
     @property
     def params(self) -> dict[str, np.ndarray]:
-        """Every parameter below this layer, by dotted name (what an optimizer updates)."""
+        """Every parameter below this layer, by dotted name (what an optimizer updates).
+        """
         return {name: param for name, param, _ in self.named_params()}
 
     @property
     def grads(self) -> dict[str, np.ndarray]:
-        """The gradient arrays of :attr:`params`, same keys; backward passes fill them in place."""
+        """The gradient arrays of :attr:`params`, same keys; backward passes fill them
+        in place.
+        """
         return {name: grad for name, _, grad in self.named_params()}
 
     def train(self, mode: bool = True) -> Layer:
-        """Training mode (``mode=False``: evaluation mode) for this layer and all below it."""
+        """Training mode (``mode=False``: evaluation mode) for this layer and all below
+        it.
+        """
         self.training = mode
         for child in self.children().values():
             child.train(mode)
@@ -114,8 +126,9 @@ def init_weight(
 ) -> np.ndarray:
     """A ``(fan_in, fan_out)`` weight matrix drawn from a zero-mean normal distribution.
 
-    ``"he"``: variance 2 / fan_in (for ReLU); ``"xavier"``: variance 2 / (fan_in + fan_out)
-    (Glorot, for tanh and sigmoid); ``"normal"``: variance 1, the naive choice that fails.
+    ``"he"``: variance 2 / fan_in (for ReLU); ``"xavier"``: variance 2 / (fan_in +
+    fan_out) (Glorot, for tanh and sigmoid); ``"normal"``: variance 1, the naive choice
+    that fails.
     """
     variances = {"he": 2.0 / fan_in, "xavier": 2.0 / (fan_in + fan_out), "normal": 1.0}
     if init not in variances:
@@ -128,8 +141,8 @@ def init_weight(
 class Linear(Layer):
     """``y = x @ W + b``: an affine map from ``in_features`` to ``out_features``.
 
-    ``input_grad=False`` skips dL/dx in ``backward`` (returns ``None``): the first layer of a
-    network needs no gradient for its input images, and PyTorch skips it too.
+    ``input_grad=False`` skips dL/dx in ``backward`` (returns ``None``): the first layer
+    of a network needs no gradient for its input images, and PyTorch skips it too.
     """
 
     def __init__(
@@ -172,7 +185,8 @@ class ReLU(Layer):
 
 
 class Sigmoid(Layer):
-    """``1 / (1 + exp(-x))``, element-wise, computed without overflow for large ``|x|``."""
+    """``1 / (1 + exp(-x))``, element-wise, computed without overflow for large ``|x|``.
+    """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
@@ -199,8 +213,9 @@ class Tanh(Layer):
 
 
 class Dropout(Layer):
-    """Inverted dropout: in training, zero each entry with probability ``p`` and scale the rest
-    by ``1 / (1 - p)``, so that the expected output equals the input; in eval mode, identity."""
+    """Inverted dropout: in training, zero each entry with probability ``p`` and scale
+    the rest by ``1 / (1 - p)``, so that the expected output equals the input; in eval
+    mode, identity."""
 
     def __init__(self, p: float, rng: np.random.Generator):
         super().__init__()
@@ -221,7 +236,9 @@ class Dropout(Layer):
 
 
 class Sequential(Layer):
-    """Layers applied in order; their parameters are named ``"<index>.<name>"`` (as in PyTorch)."""
+    """Layers applied in order; their parameters are named ``"<index>.<name>"`` (as in
+    PyTorch).
+    """
 
     def __init__(self, *layers: Layer):
         super().__init__()
@@ -242,7 +259,9 @@ class Sequential(Layer):
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """``log softmax`` along the last axis, stable for any finite logits (log-sum-exp trick)."""
+    """``log softmax`` along the last axis, stable for any finite logits (log-sum-exp
+    trick).
+    """
     shifted = logits - logits.max(
         axis=-1, keepdims=True
     )  # (2.15): the largest becomes 0
@@ -252,7 +271,8 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
 def softmax_cross_entropy(
     logits: np.ndarray, labels: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    """Mean cross-entropy of ``softmax(logits)`` against integer ``labels``, and its gradient.
+    """Mean cross-entropy of ``softmax(logits)`` against integer ``labels``, and its
+    gradient.
 
     ``logits``: ``(N, K)``; ``labels``: ``(N,)`` integers in ``[0, K)``. Returns
     ``(loss, dL/dlogits)`` with the gradient ``(softmax(logits) - onehot(labels)) / N``.

@@ -64,8 +64,8 @@ def mse(y_hat: np.ndarray, y: np.ndarray) -> float:
 def binary_cross_entropy_with_logits(z: np.ndarray, y: np.ndarray) -> float:
     """L = −(1/N) Σ [y log σ(z) + (1 − y) log(1 − σ(z))]  (1.14), from the logits z.
 
-    Written as (1/N) Σ [max(z, 0) − z y + log(1 + e^{−|z|})], which equals (1.14) and never
-    takes the log of 0 nor overflows.
+    Written as (1/N) Σ [max(z, 0) − z y + log(1 + e^{−|z|})], which equals (1.14) and
+    never takes the log of 0 nor overflows.
     """
     z = np.asarray(z, dtype=np.float64)
     return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
@@ -88,7 +88,9 @@ def fit_linear_regression_gd(
     w0: np.ndarray | None = None,
     b0: float = 0.0,
 ) -> tuple[np.ndarray, float, list[float]]:
-    """Full-batch gradient descent (1.17) on the MSE of ŷ = X w + b; returns (w, b, losses)."""
+    """Full-batch gradient descent (1.17) on the MSE of ŷ = X w + b; returns (w, b,
+    losses).
+    """
     n = len(X)
     w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=np.float64)
     b = float(b0)
@@ -111,7 +113,9 @@ def fit_logistic_regression_gd(
     w0: np.ndarray | None = None,
     b0: float = 0.0,
 ) -> tuple[np.ndarray, float, list[float]]:
-    """Gradient descent on the cross-entropy of one sigmoid neuron; returns (w, b, losses)."""
+    """Gradient descent on the cross-entropy of one sigmoid neuron; returns (w, b,
+    losses).
+    """
     n = len(X)
     w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=np.float64)
     b = float(b0)
@@ -128,7 +132,9 @@ def fit_logistic_regression_gd(
 def perceptron_train(
     X: np.ndarray, y: np.ndarray, epochs: int
 ) -> tuple[np.ndarray, float, list[int]]:
-    """Rosenblatt's rule (1.19) on labels y ∈ {0, 1}; returns (w, b, mistakes per epoch)."""
+    """Rosenblatt's rule (1.19) on labels y ∈ {0, 1}; returns (w, b, mistakes per
+    epoch).
+    """
     w, b = np.zeros(X.shape[1]), 0.0
     mistakes = []
     for _ in range(epochs):

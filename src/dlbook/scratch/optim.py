@@ -1,10 +1,12 @@
-"""Optimizers and learning-rate schedules for the NumPy layers of :mod:`dlbook.scratch.layers` (chapter 2).
+"""Optimizers and learning-rate schedules for the NumPy layers of
+:mod:`dlbook.scratch.layers` (chapter 2).
 
-An optimizer holds the ``params`` and ``grads`` dicts of a model (any object with both, such as
-:class:`dlbook.scratch.layers.Sequential`) and updates the parameter arrays in place; the layers write fresh
-gradients into the very arrays of ``grads`` on every backward pass. The update rules are those of
-``torch.optim.SGD`` and ``torch.optim.Adam`` (tests/test_optim.py checks them step by step).
-Equation numbers refer to chapter 2.
+An optimizer holds the ``params`` and ``grads`` dicts of a model (any object with both,
+such as :class:`dlbook.scratch.layers.Sequential`) and updates the parameter arrays in
+place; the layers write fresh gradients into the very arrays of ``grads`` on every
+backward pass. The update rules are those of ``torch.optim.SGD`` and
+``torch.optim.Adam`` (tests/test_optim.py checks them step by step). Equation numbers
+refer to chapter 2.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ __all__ = ["SGD", "Adam", "CosineDecay", "ExponentialDecay", "Optimizer", "StepD
 
 
 class Optimizer:
-    """Common part: the parameters, their gradients, the learning rate and the step count."""
+    """Common part: the parameters, their gradients, the learning rate and the step
+    count.
+    """
 
     def __init__(
         self,
@@ -49,7 +53,8 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Gradient descent (2.18), with heavy-ball momentum (2.19) when ``momentum > 0``."""
+    """Gradient descent (2.18), with heavy-ball momentum (2.19) when ``momentum > 0``.
+    """
 
     def __init__(
         self, params, grads, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
@@ -68,7 +73,9 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba): moving averages of the gradient and its square, bias-corrected."""
+    """Adam (Kingma & Ba): moving averages of the gradient and its square,
+    bias-corrected.
+    """
 
     def __init__(
         self,
@@ -99,8 +106,9 @@ class Adam(Optimizer):
 
 
 class StepDecay:
-    """Multiply the optimizer's learning rate by ``gamma`` every ``step_size`` calls of ``step()``
-    (2.22); call ``step()`` once per epoch, like ``torch.optim.lr_scheduler.StepLR``."""
+    """Multiply the optimizer's learning rate by ``gamma`` every ``step_size`` calls of
+    ``step()`` (2.22); call ``step()`` once per epoch, like
+    ``torch.optim.lr_scheduler.StepLR``."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
         self.optimizer, self.step_size, self.gamma = optimizer, step_size, gamma
@@ -114,7 +122,9 @@ class StepDecay:
 
 
 class ExponentialDecay:
-    """Multiply the learning rate by ``gamma`` at every ``step()`` (2.22), like ``ExponentialLR``."""
+    """Multiply the learning rate by ``gamma`` at every ``step()`` (2.22), like
+    ``ExponentialLR``.
+    """
 
     def __init__(self, optimizer: Optimizer, gamma: float):
         self.optimizer, self.gamma = optimizer, gamma
@@ -126,9 +136,10 @@ class ExponentialDecay:
 
 
 class CosineDecay:
-    """Lower the learning rate from its start to 0 along half a cosine over ``total_steps`` calls
-    of ``step()`` (call it after every optimizer step), like ``CosineAnnealingLR`` with
-    ``eta_min=0``: after k calls, ``lr = lr_0 (1 + cos(pi k / total_steps)) / 2``."""
+    """Lower the learning rate from its start to 0 along half a cosine over
+    ``total_steps`` calls of ``step()`` (call it after every optimizer step), like
+    ``CosineAnnealingLR`` with ``eta_min=0``: after k calls,
+    ``lr = lr_0 (1 + cos(pi k / total_steps)) / 2``."""
 
     def __init__(self, optimizer: Optimizer, total_steps: int):
         self.optimizer, self.total_steps = optimizer, total_steps

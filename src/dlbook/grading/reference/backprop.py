@@ -1,7 +1,8 @@
-"""Reference answers for the graded exercises of chapter 2 (backpropagation and the MLP).
+"""Reference answers for the graded exercises of chapter 2 (backpropagation and the
+MLP).
 
-Each is the computation written with torch and autograd in float64, so the exercise checks never
-hold the NumPy solution. Inputs and outputs are NumPy arrays.
+Each is the computation written with torch and autograd in float64, so the exercise
+checks never hold the NumPy solution. Inputs and outputs are NumPy arrays.
 """
 
 from __future__ import annotations
@@ -24,14 +25,18 @@ def _t(a, grad: bool = False):
 
 
 def linear_backward(x, W, b, grad_out) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(dL/dx, dL/dW, dL/db)`` of ``y = x W + b`` for the upstream gradient ``grad_out``."""
+    """``(dL/dx, dL/dW, dL/db)`` of ``y = x W + b`` for the upstream gradient
+    ``grad_out``.
+    """
     x_t, W_t, b_t = (_t(a, grad=True) for a in (x, W, b))
     ((x_t @ W_t + b_t) * _t(grad_out)).sum().backward()
     return x_t.grad.numpy(), W_t.grad.numpy(), b_t.grad.numpy()
 
 
 def softmax_cross_entropy(logits, labels) -> tuple[float, np.ndarray]:
-    """Mean cross-entropy of ``softmax(logits)`` against integer ``labels``, and dL/dlogits."""
+    """Mean cross-entropy of ``softmax(logits)`` against integer ``labels``, and
+    dL/dlogits.
+    """
     import torch
 
     logits_t = _t(logits, grad=True)
@@ -41,7 +46,9 @@ def softmax_cross_entropy(logits, labels) -> tuple[float, np.ndarray]:
 
 
 def adam_steps(param, grads, lr, beta1, beta2, eps) -> list[tuple[np.ndarray, ...]]:
-    """``torch.optim.Adam`` from zero moments: ``(param, m, v)`` after each gradient in ``grads``."""
+    """``torch.optim.Adam`` from zero moments: ``(param, m, v)`` after each gradient in
+    ``grads``.
+    """
     import torch
 
     param_t = _t(param, grad=True)
@@ -74,8 +81,8 @@ def dropout(x, p: float, u, grad_out) -> tuple[np.ndarray, np.ndarray]:
 def train_mlp(X, y, W1, b1, W2, b2, lr: float, steps: int) -> tuple[np.ndarray, ...]:
     """Exercise 2.5: full-batch gradient descent on the MSE of a sigmoid-sigmoid MLP.
 
-    Returns ``(W1, b1, W2, b2, losses)``: the parameters after ``steps`` steps and the loss
-    before each step.
+    Returns ``(W1, b1, W2, b2, losses)``: the parameters after ``steps`` steps and the
+    loss before each step.
     """
     import torch
 

@@ -1,8 +1,10 @@
-"""Reference answers for the graded exercises of chapter 3 (convolutional networks), in PyTorch.
+"""Reference answers for the graded exercises of chapter 3 (convolutional networks), in
+PyTorch.
 
-Each reference is the computation written with torch (float64), so the exercise checks never hold
-the NumPy solution. The chapter's answers must be NumPy only: :data:`FORBIDDEN` lists what they may
-not use (see :func:`dlbook.grading.numpy_only_answer`).
+Each reference is the computation written with torch (float64), so the exercise checks
+never hold the NumPy solution. The chapter's answers must be NumPy only:
+:data:`FORBIDDEN` lists what they may not use (see
+:func:`dlbook.grading.numpy_only_answer`).
 """
 
 from __future__ import annotations
@@ -68,10 +70,12 @@ def conv2d(
 def im2col(
     x: np.ndarray, kh: int, kw: int, stride: int = 1, padding: int = 0
 ) -> np.ndarray:
-    """The columns ``(C kh kw, N H_out W_out)`` of chapter 3, from ``torch.nn.functional.unfold``.
+    """The columns ``(C kh kw, N H_out W_out)`` of chapter 3, from
+    ``torch.nn.functional.unfold``.
 
-    ``unfold`` gives ``(N, C kh kw, H_out W_out)`` with rows ordered (channel, kernel row, kernel column);
-    chapter 3 puts the images side by side: column ``n H_out W_out + i W_out + j``.
+    ``unfold`` gives ``(N, C kh kw, H_out W_out)`` with rows ordered (channel, kernel
+    row, kernel column); chapter 3 puts the images side by side: column
+    ``n H_out W_out + i W_out + j``.
     """
     import torch
 
@@ -84,7 +88,9 @@ def im2col(
 def max_pool2d_backward(
     x: np.ndarray, grad_out: np.ndarray, kernel: int, stride: int
 ) -> np.ndarray:
-    """dL/dx of ``max_pool2d(x, kernel, stride)`` for the upstream gradient ``grad_out``, by autograd."""
+    """dL/dx of ``max_pool2d(x, kernel, stride)`` for the upstream gradient
+    ``grad_out``, by autograd.
+    """
     import torch
 
     xt = _t(x, grad=True)
@@ -94,9 +100,10 @@ def max_pool2d_backward(
 
 
 def random_conv_case(rng: np.random.Generator, max_size: int = 10) -> tuple:
-    """Random inputs of a convolution for a test: ``(x, weight, bias, stride, padding)`` with
-    1-3 images, 1-3 input and 1-4 output channels, a kernel of 1-4 by 1-4 taps (rectangular too),
-    stride 1-3, padding 0-2, and an image of any size up to ``max_size - 1`` that the kernel fits."""
+    """Random inputs of a convolution for a test: ``(x, weight, bias, stride, padding)``
+    with 1-3 images, 1-3 input and 1-4 output channels, a kernel of 1-4 by 1-4 taps
+    (rectangular too), stride 1-3, padding 0-2, and an image of any size up to
+    ``max_size - 1`` that the kernel fits."""
     low, high = [1, 1, 1, 1, 1, 1, 0], [4, 4, 5, 5, 5, 4, 3]
     n, c_in, c_out, kh, kw, stride, padding = (int(v) for v in rng.integers(low, high))
     h = int(rng.integers(max(1, kh - 2 * padding), max_size))
@@ -110,9 +117,9 @@ def random_conv_case(rng: np.random.Generator, max_size: int = 10) -> tuple:
 
 
 def small_cnn(seed: int, classes: int = 3):
-    """A small untrained float64 CNN for 12 x 12 one-channel images, and its last convolutional block
-    (the layer Grad-CAM looks at): conv-ReLU-pool, conv-ReLU, then a linear layer on every position.
-    Seeded without touching torch's global generator."""
+    """A small untrained float64 CNN for 12 x 12 one-channel images, and its last
+    convolutional block (the layer Grad-CAM looks at): conv-ReLU-pool, conv-ReLU, then a
+    linear layer on every position. Seeded without touching torch's global generator."""
     import torch
     from torch import nn
 
@@ -132,7 +139,8 @@ def small_cnn(seed: int, classes: int = 3):
 
 
 def grad_cam(model, layer, image: np.ndarray, target: int) -> np.ndarray:
-    """Grad-CAM (Selvaraju et al.) of ``model`` at ``layer`` for class ``target``: ``(h, w)``, before upsampling.
+    """Grad-CAM (Selvaraju et al.) of ``model`` at ``layer`` for class ``target``:
+    ``(h, w)``, before upsampling.
 
     ``image`` is one ``(C, H, W)`` input; the class score is the target's logit.
     """
@@ -153,5 +161,7 @@ def grad_cam(model, layer, image: np.ndarray, target: int) -> np.ndarray:
 
 
 def numpy_only_answer(fn, *args, **kwargs):
-    """:func:`dlbook.grading.numpy_only_answer` with this chapter's :data:`FORBIDDEN` modules."""
+    """:func:`dlbook.grading.numpy_only_answer` with this chapter's :data:`FORBIDDEN`
+    modules.
+    """
     return _numpy_only_answer(fn, *args, forbidden=FORBIDDEN, **kwargs)
