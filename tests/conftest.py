@@ -1,6 +1,5 @@
-"""Shared fixtures: the offline data mirror, a small fake copy of it, and a no-network
-guard.
-"""
+"""Shared fixtures: the offline data mirror, a small fake copy of it,
+and a no-network guard."""
 
 from __future__ import annotations
 
@@ -12,8 +11,8 @@ from pathlib import Path
 import pooch
 import pytest
 
-# The offline mirror sits beside the repository: <root>/main/tests/conftest.py ->
-# <root>/shared/data.
+# The offline mirror sits beside the repository:
+# <root>/main/tests/conftest.py -> <root>/shared/data.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 # The small files of the mirror (a few kB to 1 MB), enough for the error-path tests.
@@ -29,7 +28,8 @@ def shared_data_dir() -> Path:
     """The offline data mirror (read-only); the test is skipped when it is absent."""
     if not (SHARED_DATA / "SHA256SUMS").is_file():
         pytest.skip(
-            f"offline data mirror not found at {SHARED_DATA} (expected shared/data beside the repo)"
+            f"offline data mirror not found at {SHARED_DATA} "
+            "(expected shared/data beside the repo)"
         )
     return SHARED_DATA
 
@@ -45,8 +45,8 @@ def offline_data(shared_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path
 def fake_data_dir(
     shared_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """A writable folder laid out like shared/data holding copies of the small files
-    only.
+    """A writable folder laid out like shared/data
+    holding copies of the small files only.
 
     ``DLBOOK_DATA`` points at it. The large image files are missing on purpose.
     """
@@ -61,8 +61,8 @@ def fake_data_dir(
 
 @pytest.fixture(autouse=True)
 def _no_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test may reach the network: a download that a test did not fake fails loudly.
-    """
+    """No test may reach the network:
+    a download that a test did not fake fails loudly."""
 
     def refuse(url, *args, **kwargs):
         raise RuntimeError(
@@ -74,9 +74,8 @@ def _no_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def built_book() -> Path:
-    """Build the HTML book once per session, as `make book` does but with every warning
-    an error.
-    """
+    """Build the HTML book once per session,
+    as `make book` does but with every warning an error."""
     root = Path(__file__).resolve().parents[1]
     subprocess.run(
         [sys.executable, str(root / "tools" / "fetch_mathjax.py")], check=True

@@ -1,6 +1,5 @@
-"""The scalar autograd engine (dlbook.scratch.autograd.Value) against torch.autograd in
-float64.
-"""
+"""The scalar autograd engine (dlbook.scratch.autograd.Value)
+against torch.autograd in float64."""
 
 from __future__ import annotations
 
@@ -66,9 +65,8 @@ def test_random_expressions_match_torch(program, seed, n_inputs):
     out_t = run_program(program, tensors)
     out_t.backward()
     grads_t = [0.0 if t.grad is None else t.grad.item() for t in tensors]
-    assume(
-        all(math.isfinite(g) and abs(g) < 1e12 for g in [out_t.item(), *grads_t])
-    )  # no overflow
+    # no overflow
+    assume(all(math.isfinite(g) and abs(g) < 1e12 for g in [out_t.item(), *grads_t]))
     values = [Value(x) for x in xs]
     out = run_program(program, values)
     out.backward()

@@ -1,6 +1,5 @@
-"""The HTML book builds with warnings as errors, renders math offline, and has its
-launch buttons.
-"""
+"""The HTML book builds with warnings as errors, renders math offline,
+and has its launch buttons."""
 
 from __future__ import annotations
 

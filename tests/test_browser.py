@@ -48,7 +48,8 @@ pytestmark = pytest.mark.browser
 
 if not CHROMIUM.is_file():
     pytest.skip(
-        f"{CHROMIUM} is missing (Debian's chromium; `make system-deps` installs it as root)",
+        f"{CHROMIUM} is missing "
+        "(Debian's chromium; `make system-deps` installs it as root)",
         allow_module_level=True,
     )
 sync_api = pytest.importorskip(
@@ -80,8 +81,8 @@ NOTEBOOKS = notebook_entries()
 # ----------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def book_html(built_book: Path) -> Path:
-    """The book built by the session fixture of tests/conftest.py (warnings as errors).
-    """
+    """The book built by the session fixture of tests/conftest.py
+    (warnings as errors)."""
     return built_book
 
 
@@ -151,43 +152,57 @@ JS_COLLECT = """() => {
   const images = [...document.images].map(img => ({
     src: img.currentSrc || img.src, alt: (img.getAttribute("alt") || "").trim(),
     complete: img.complete, naturalWidth: img.naturalWidth,
-    caption: text(img.closest("figure") && img.closest("figure").querySelector("figcaption")),
+    caption: text(img.closest("figure")
+                  && img.closest("figure").querySelector("figcaption")),
   }));
   const anchors = [...document.querySelectorAll("a[href]")];
-  const sameOrigin = anchors.filter(a => { try { return new URL(a.href).origin === location.origin; }
-                                           catch (e) { return false; } });
-  const launch = anchors.map(a => a.href).filter(h => /colab\\.research\\.google\\.com|mybinder\\.org/.test(h));
+  const sameOrigin = anchors.filter(a => {
+    try { return new URL(a.href).origin === location.origin; }
+    catch (e) { return false; }
+  });
+  const launch = anchors.map(a => a.href)
+    .filter(h => /colab\\.research\\.google\\.com|mybinder\\.org/.test(h));
   const maths = [...document.querySelectorAll(".math")];
   return {
     images, links: sameOrigin.map(a => a.href), launch,
     ids: [...document.querySelectorAll("[id]")].map(e => e.id)
-           .concat([...document.querySelectorAll("a[name]")].map(e => e.getAttribute("name"))),
+           .concat([...document.querySelectorAll("a[name]")]
+                     .map(e => e.getAttribute("name"))),
     math: { elements: maths.length,
             untypeset: maths.filter(m => !m.querySelector("mjx-container")).length,
             containers: document.querySelectorAll("mjx-container").length,
-            errors: [...document.querySelectorAll("mjx-merror")].map(e => e.textContent).slice(0, 5),
-            // display equations that stick out of their box (cut off at the page's edge)
-            overflowing: [...document.querySelectorAll('mjx-container[display="true"]')].filter(c => {
+            errors: [...document.querySelectorAll("mjx-merror")]
+                      .map(e => e.textContent).slice(0, 5),
+            // display equations that stick out of their box
+            // (cut off at the page's edge)
+            overflowing: [...document.querySelectorAll('mjx-container[display="true"]')]
+                           .filter(c => {
               const box = (c.parentElement || c).getBoundingClientRect();
               return [c, ...c.querySelectorAll("mjx-math")].some(m => {
                 const r = m.getBoundingClientRect();
                 return r.left < box.left - 1 || r.right > box.right + 1;
               });
             }).map(c => (c.closest(".math") || c).textContent.slice(0, 60)) },
-    // code boxes (code cells and the listings of show_source) that scroll sideways or wrap a line
+    // code boxes (code cells and the listings of show_source)
+    // that scroll sideways or wrap a line
     code: [...document.querySelectorAll("div.highlight pre")].map(pre => {
       const style = getComputedStyle(pre);
-      const lines = pre.textContent.replace(/\n$/, "").split("\n");
-      const lineHeight = parseFloat(style.lineHeight) || 1.2 * parseFloat(style.fontSize);
+      const lines = pre.textContent.replace(/\\n$/, "").split("\\n");
+      const lineHeight =
+        parseFloat(style.lineHeight) || 1.2 * parseFloat(style.fontSize);
       const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
-      return { first: lines[0].slice(0, 60), longest: Math.max(...lines.map(l => l.length)),
+      return { first: lines[0].slice(0, 60),
+               longest: Math.max(...lines.map(l => l.length)),
                scrolls: pre.scrollWidth > pre.clientWidth + 1,
                wraps: pre.scrollHeight - padding > (lines.length + 0.5) * lineHeight };
     }),
-    // the equation numbers shown, in page order, and displays showing more than one number
-    equationNumbers: [...document.querySelectorAll('mjx-container[display="true"]')].map(c =>
-      [...c.querySelectorAll('mjx-mtd[id^="mjx-eqn:"]')].map(e => "(" + e.id.slice(8) + ")")),
-    sphinxNumbers: [...document.querySelectorAll("div.math span.eqno")].map(e => e.textContent.trim()),
+    // the equation numbers shown, in page order,
+    // and displays showing more than one number
+    equationNumbers: [...document.querySelectorAll('mjx-container[display="true"]')]
+      .map(c => [...c.querySelectorAll('mjx-mtd[id^="mjx-eqn:"]')]
+        .map(e => "(" + e.id.slice(8) + ")")),
+    sphinxNumbers: [...document.querySelectorAll("div.math span.eqno")]
+      .map(e => e.textContent.trim()),
     innerText: document.body.innerText,
   };
 }"""
@@ -207,9 +222,8 @@ JS_EAGER_IMAGES = """async () => {
 
 @pytest.fixture(scope="module")
 def visits(browser_context, server: str) -> dict[str, Visit]:
-    """Each page of _toc.yml visited once; a full-page screenshot of each in
-    artifacts/screenshots/.
-    """
+    """Each page of _toc.yml visited once;
+    a full-page screenshot of each in artifacts/screenshots/."""
     context, external = browser_context
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     results: dict[str, Visit] = {}
@@ -241,7 +255,8 @@ def visits(browser_context, server: str) -> dict[str, Visit]:
         if visit.has_math:
             try:
                 page.wait_for_function(
-                    "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                    "() => window.MathJax && MathJax.startup "
+                    "&& MathJax.startup.promise",
                     timeout=15_000,
                 )
                 visit.mathjax_ready = page.evaluate(JS_MATHJAX)
@@ -285,9 +300,8 @@ class _IdCollector(HTMLParser):
 # -------------------------------------------------------------------------------- tests
 @pytest.mark.parametrize("entry", PAGES)
 def test_page_loads_without_errors(visits, entry):
-    """HTTP 200, no console errors, no uncaught page errors, no same-origin request
-    failing.
-    """
+    """HTTP 200, no console errors, no uncaught page errors,
+    no same-origin request failing."""
     visit = visits[entry]
     assert visit.status == 200, f"{visit.url} answered {visit.status}"
     assert not visit.console_errors, (
@@ -301,27 +315,29 @@ def test_page_loads_without_errors(visits, entry):
 @pytest.mark.parametrize("entry", PAGES)
 def test_page_makes_no_request_beyond_localhost(visits, entry):
     assert not visits[entry].external_requests, (
-        f"{entry} tried to reach the network (aborted): {visits[entry].external_requests}"
+        f"{entry} tried to reach the network (aborted): "
+        f"{visits[entry].external_requests}"
     )
 
 
 @pytest.mark.parametrize("entry", PAGES)
 def test_math_is_typeset(visits, entry):
     """MathJax finished, every .math element holds an mjx-container, no MathJax error,
-    no raw TeX shown.
-    """
+    no raw TeX shown."""
     visit = visits[entry]
     if visit.has_math:
         assert visit.mathjax_ready, f"MathJax did not finish on {entry}"
         assert visit.math["containers"] > 0, f"{entry} has math but no mjx-container"
         assert visit.math["untypeset"] == 0, (
-            f"{visit.math['untypeset']} of {visit.math['elements']} equations on {entry} were not typeset"
+            f"{visit.math['untypeset']} of {visit.math['elements']} equations "
+            f"on {entry} were not typeset"
         )
     raw = [token for token in RAW_MATH if token in visit.inner_text]
     for token in raw:
         at = visit.inner_text.index(token)
         pytest.fail(
-            f"raw TeX {token!r} visible on {entry}: ...{visit.inner_text[max(0, at - 80) : at + 80]}..."
+            f"raw TeX {token!r} visible on {entry}: "
+            f"...{visit.inner_text[max(0, at - 80) : at + 80]}..."
         )
 
 
@@ -338,8 +354,7 @@ def test_math_has_no_mathjax_errors(visits, entry):
 )
 def test_thebe_config_is_declared_once(visits):
     """Pins the toolchain bug behind KNOWN_PAGE_ERRORS; drop both once this passes
-    (XPASS fails the run).
-    """
+    (XPASS fails the run)."""
     errors = {e for visit in visits.values() for e in visit.page_errors}
     assert not KNOWN_PAGE_ERRORS & errors, sorted(KNOWN_PAGE_ERRORS & errors)
 
@@ -372,9 +387,8 @@ def test_images_have_alt_text_or_caption(visits, entry):
 
 
 def test_internal_links_resolve(visits, server):
-    """Every same-origin <a href> answers 200 and its #fragment names an element of the
-    target page.
-    """
+    """Every same-origin <a href> answers 200
+    and its #fragment names an element of the target page."""
     ids_by_url = {urldefrag(v.url).url: v.ids for v in visits.values()}
     links: dict[str, set[str]] = {}
     for entry, visit in visits.items():
@@ -402,7 +416,8 @@ def test_internal_links_resolve(visits, server):
                 ids_by_url[url] = collector.ids
             if unquote(fragment) not in ids_by_url[url]:
                 problems.append(
-                    f"{href}: no element with id {unquote(fragment)!r} (linked from {sorted(sources)})"
+                    f"{href}: no element with id {unquote(fragment)!r} "
+                    f"(linked from {sorted(sources)})"
                 )
     assert links, "no internal links found at all"
     assert not problems, "broken internal links:\n" + "\n".join(problems)
@@ -486,7 +501,9 @@ def test_equations_show_one_number_each_in_order(visits, entry):
     shown = [n[0].strip("()") for n in visit.equation_numbers if n]
     chapter = int(Path(entry).name[:2])
     keys = [tuple(int(part) for part in n.split(".")) for n in shown]
-    assert all(k[0] == chapter for k in keys), f"{entry}: numbers of another chapter: {shown}"
+    assert all(k[0] == chapter for k in keys), (
+        f"{entry}: numbers of another chapter: {shown}"
+    )
     out_of_order = [
         f"({a}) before ({b})"
         for (a, ka), (b, kb) in zip(zip(shown, keys), zip(shown[1:], keys[1:]))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from dlbook.gradcheck import numerical_gradient, relative_error
@@ -30,15 +30,15 @@ from dlbook.scratch.conv import (
 from dlbook.scratch.layers import Linear, ReLU, Sequential, softmax_cross_entropy
 from dlbook.scratch.optim import Adam
 
-TOLERANCE = 1e-6  # relative error against finite differences, float64
-checks = settings(max_examples=15, deadline=None, derandomize=True)
-seeds = st.integers(0, 2**32 - 1)
+from helpers import TOLERANCE, property_checks, seeds, t64
+
+checks = property_checks(15)
 
 
 @st.composite
 def conv_cases(draw, dilation: bool = True):
-    """(N, C_in, C_out, H, W, k, stride, padding, dilation) with a valid, small output.
-    """
+    """(N, C_in, C_out, H, W, k, stride, padding, dilation) with a valid,
+    small output."""
     k = draw(st.integers(1, 4))
     d = draw(st.integers(1, 2)) if dilation else 1
     span = d * (k - 1) + 1
@@ -76,10 +76,6 @@ def pool_cases(draw):
         draw(st.integers(1, 4)),
         p,
     )
-
-
-def t64(a: np.ndarray, grad: bool = False) -> torch.Tensor:
-    return torch.tensor(a, dtype=torch.float64, requires_grad=grad)
 
 
 @checks
@@ -214,32 +210,59 @@ def test_first_layer_skips_the_input_gradient():
 
 
 def distinct_values(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    """Values at least 0.01 apart, so that finite differences never swap a window's
-    winner.
-    """
+    """Values at least 0.01 apart, so that finite
+    differences never swap a window's winner."""
     return rng.permutation(np.prod(shape)).reshape(shape) * 0.01 + rng.uniform(
         0, 1e-3, size=shape
     )
 
 
+# (layer, forward function, torch's, input maker, forward tolerances, finite-difference
+# step): max pooling compares exactly on values far enough apart that no perturbation
+# changes a window's winner; average pooling on any values.
+POOLINGS = [
+    pytest.param(
+        MaxPool2d,
+        max_pool2d_forward,
+        F.max_pool2d,
+        distinct_values,
+        {"rtol": 0, "atol": 0},
+        {"eps": 1e-4},
+        id="max",
+    ),
+    pytest.param(
+        AvgPool2d,
+        avg_pool2d_forward,
+        F.avg_pool2d,
+        lambda rng, shape: rng.normal(size=shape),
+        {"rtol": 1e-12, "atol": 1e-14},
+        {},
+        id="avg",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "layer_cls, forward, torch_pool, make_input, forward_tol, fd", POOLINGS
+)
 @checks
 @given(case=pool_cases(), seed=seeds)
-def test_max_pool_forward_and_backward(case, seed):
+def test_pool_forward_and_backward(
+    layer_cls, forward, torch_pool, make_input, forward_tol, fd, case, seed
+):
     n, c, h, w, k, s, p = case
     rng = np.random.default_rng(seed)
-    x = distinct_values(rng, (n, c, h, w))
-    layer = MaxPool2d(k, s, p)
+    x = make_input(rng, (n, c, h, w))
+    layer = layer_cls(k, s, p)
     out = layer.forward(x)
     upstream = rng.normal(size=out.shape)
     dx = layer.backward(upstream)
     xt = t64(x, grad=True)
-    expected = F.max_pool2d(xt, k, s, p)
+    expected = torch_pool(xt, k, s, p)
     (expected * t64(upstream)).sum().backward()
-    np.testing.assert_array_equal(out, expected.detach().numpy())
+    np.testing.assert_allclose(out, expected.detach().numpy(), **forward_tol)
     numerical = numerical_gradient(
-        lambda z: float(np.sum(max_pool2d_forward(z, k, s, p) * upstream)),
-        x.copy(),
-        eps=1e-4,
+        lambda z: float(np.sum(forward(z, k, s, p) * upstream)), x.copy(), **fd
     )
     assert relative_error(dx, numerical) < TOLERANCE
     np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-12, atol=1e-15)
@@ -248,9 +271,8 @@ def test_max_pool_forward_and_backward(case, seed):
 @checks
 @given(case=pool_cases(), seed=seeds)
 def test_max_pool_ties_go_to_the_first_input_as_in_torch(case, seed):
-    """After a ReLU many windows hold only zeros: the gradient goes to one input, the
-    first.
-    """
+    """After a ReLU many windows hold only zeros: the gradient goes to one input,
+    the first."""
     n, c, h, w, k, s, p = case
     rng = np.random.default_rng(seed)
     x = np.maximum(rng.integers(-3, 2, size=(n, c, h, w)), 0).astype(np.float32)
@@ -266,27 +288,6 @@ def test_max_pool_ties_go_to_the_first_input_as_in_torch(case, seed):
         rtol=1e-6,
         atol=1e-6,
     )
-
-
-@checks
-@given(case=pool_cases(), seed=seeds)
-def test_avg_pool_forward_and_backward(case, seed):
-    n, c, h, w, k, s, p = case
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, c, h, w))
-    layer = AvgPool2d(k, s, p)
-    out = layer.forward(x)
-    upstream = rng.normal(size=out.shape)
-    dx = layer.backward(upstream)
-    xt = t64(x, grad=True)
-    expected = F.avg_pool2d(xt, k, s, p)
-    (expected * t64(upstream)).sum().backward()
-    np.testing.assert_allclose(out, expected.detach().numpy(), rtol=1e-12, atol=1e-14)
-    numerical = numerical_gradient(
-        lambda z: float(np.sum(avg_pool2d_forward(z, k, s, p) * upstream)), x.copy()
-    )
-    assert relative_error(dx, numerical) < TOLERANCE
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
 def test_float32_stays_float32():
@@ -317,9 +318,10 @@ def test_a_small_cnn_learns_and_keeps_its_gradient_arrays():
     the optimizer's arrays stay the layers' arrays (gradients are written in place)."""
     rng = np.random.default_rng(3)
     x = rng.normal(size=(32, 1, 8, 8)).astype(np.float32)
+    # top vs bottom
     labels = (x[:, 0, :4].sum(axis=(1, 2)) > x[:, 0, 4:].sum(axis=(1, 2))).astype(
         np.int64
-    )  # top vs bottom
+    )
     model = Sequential(
         Conv2d(1, 4, 3, rng, padding=1, input_grad=False),
         ReLU(),

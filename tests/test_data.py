@@ -1,6 +1,5 @@
-"""dlbook.data: the verified datasets, the IDX parser and the download path (faked, no
-network).
-"""
+"""dlbook.data: the verified datasets, the IDX parser and the download path
+(faked, no network)."""
 
 from __future__ import annotations
 
@@ -41,8 +40,8 @@ SIZES = {"train": 60000, "test": 10000}
 # Mean pixel intensity / 255 of each training set (the usual normalisation constants).
 TRAIN_PIXEL_MEAN = {"mnist": 0.1307, "fashion-mnist": 0.2860}
 
-# The published SHA-256 of the files the download tests fake (also in
-# shared/data/SHA256SUMS).
+# The published SHA-256 of the files the download tests fake
+# (also in shared/data/SHA256SUMS).
 SHA_T10K_LABELS = "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
 SHA_AIRLINE = "8cb51be753a718d9be5d76d7e238cc224792754676adc21faa59e954b0201621"
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
@@ -52,7 +51,7 @@ AIRLINE_URL = (
 )
 
 
-# --- the real datasets (offline mirror) ----------------------------------------------------------
+# --- the real datasets (offline mirror) -----------------------------------------------
 
 
 @pytest.mark.parametrize("split", ["train", "test"])
@@ -99,11 +98,12 @@ def test_airline_passengers(offline_data):
         and passengers.min() == 104
         and passengers.max() == 622
     )
+    # R's AirPassengers starts 112 118 132
     assert passengers[:3].tolist() == [
         112,
         118,
         132,
-    ]  # R's AirPassengers starts 112 118 132
+    ]
 
 
 def test_hashes_match_the_mirror_sha256sums(shared_data_dir):
@@ -138,7 +138,7 @@ def test_sha256_of_reads_in_blocks(tmp_path):
     assert sha256_of(path) == hashlib.sha256(blob).hexdigest()
 
 
-# --- errors: corruption, missing files, unknown names ------------------------------------------
+# --- errors: corruption, missing files, unknown names ---------------------------------
 
 
 @pytest.mark.parametrize(
@@ -210,7 +210,7 @@ def test_unknown_split():
         load_mnist("validation")
 
 
-# --- IDX parsing ---------------------------------------------------------------------------------
+# --- IDX parsing ----------------------------------------------------------------------
 
 IDX_CODES = {
     "uint8": 0x08,
@@ -348,12 +348,12 @@ def test_read_idx_of_the_real_labels(fake_data_dir):
     assert np.bincount(labels).tolist() == MNIST_COUNTS["test"]
 
 
-# --- the download path (pooch faked: no network) -------------------------------------------------
+# --- the download path (pooch faked: no network) --------------------------------------
 
 
 class FakeRetrieve:
-    """Stands in for ``pooch.retrieve``: replays one outcome per call and records the
-    calls.
+    """Stands in for ``pooch.retrieve``:
+    replays one outcome per call and records the calls.
 
     An outcome is an exception to raise, or the path of a file to "download" (copied to
     the cache).
@@ -378,8 +378,8 @@ class FakeRetrieve:
 
 @pytest.fixture
 def online(tmp_path, monkeypatch):
-    """DLBOOK_DATA unset, DLBOOK_CACHE in tmp_path: the loaders take the download path.
-    """
+    """DLBOOK_DATA unset, DLBOOK_CACHE in tmp_path:
+    the loaders take the download path."""
     monkeypatch.delenv("DLBOOK_DATA", raising=False)
     cache = tmp_path / "cache"
     monkeypatch.setenv("DLBOOK_CACHE", str(cache))

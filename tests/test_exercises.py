@@ -1,5 +1,5 @@
-"""The graded exercises: generated from their masters, and scored as a learner and an
-instructor expect.
+"""The graded exercises: generated from their masters,
+and scored as a learner and an instructor expect.
 
 For every master in solutions/: the committed exercises equal what `otter assign` makes
 now; the solutions score full marks under `otter run` (no Docker); the blank exercise
@@ -38,9 +38,8 @@ def assigned(tmp_path_factory) -> dict[str, Path]:
 
 
 def otter_run(dist: Path, submission: Path) -> dict:
-    """Grade ``submission`` with the master's autograder zip; return {question: (score,
-    max, output)}.
-    """
+    """Grade ``submission`` with the master's autograder zip; return {question:
+    (score, max, output)}."""
     (zip_file,) = (dist / "autograder").glob("*.zip")
     out_dir = submission.parent / f"{submission.stem}-results"
     out_dir.mkdir()
@@ -61,7 +60,8 @@ def otter_run(dist: Path, submission: Path) -> dict:
         timeout=900,
     )
     assert run.returncode == 0, (
-        f"otter run crashed on {submission.name}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+        f"otter run crashed on {submission.name}:\n"
+        f"{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
     )
     results = json.loads((out_dir / "results.json").read_text())
     return {
@@ -145,8 +145,8 @@ RAISES = ("    raise ValueError('my bug')", "raised ValueError: my bug")
 LOOPS = ("    while True:\n        pass", "did not finish within")
 
 # One kind of broken answer per question, every function of the question broken:
-# question -> (function names, code put at the top of each, message the learner must
-# see).
+# question -> (function names, code put at the top of each,
+#              message the learner must see).
 BROKEN = {
     "01-neurons": {
         "ch01-activations": (
@@ -178,11 +178,13 @@ BROKEN = {
     "03-cnn": {
         "ch03-output-size": (["conv_output_size"], *RAISES),
         "ch03-conv-loops": (["conv2d_loops"], *LOOPS),
-        # The chapter asks for NumPy: an answer that hands the work to PyTorch is
-        # refused, not graded.
+        # The chapter asks for NumPy: an answer that hands the work to PyTorch
+        # is refused, not graded.
         "ch03-conv-im2col": (
             ["im2col", "conv2d_im2col"],
-            "    import torch\n    return torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(weight)).numpy()",
+            "    import torch\n"
+            "    return torch.nn.functional.conv2d("
+            "torch.tensor(x), torch.tensor(weight)).numpy()",
             "must use NumPy only",
         ),
         "ch03-maxpool-backward": (

@@ -1,6 +1,5 @@
-"""dlbook.gradcheck: finite differences, relative error, torch gradients and the report
-table.
-"""
+"""dlbook.gradcheck: finite differences, relative error,
+torch gradients and the report table."""
 
 from __future__ import annotations
 
@@ -19,9 +18,10 @@ from dlbook.gradcheck import (
     torch_gradients,
 )
 
+from helpers import seeds
+
 SETTINGS = settings(max_examples=25, deadline=None)
 shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5)
-seeds = st.integers(0, 2**32 - 1)
 
 
 def log_sum_exp(x: np.ndarray) -> float:
@@ -29,7 +29,7 @@ def log_sum_exp(x: np.ndarray) -> float:
     return float(m + np.log(np.exp(x - m).sum()))
 
 
-# --- numerical_gradient --------------------------------------------------------------------------
+# --- numerical_gradient ---------------------------------------------------------------
 
 
 @SETTINGS
@@ -98,10 +98,10 @@ def test_numerical_gradient_refuses_other_dtypes(dtype):
         numerical_gradient(lambda v: float(v.sum()), np.ones(3, dtype=dtype))
 
 
-# --- relative_error ------------------------------------------------------------------------------
+# --- relative_error -------------------------------------------------------------------
 
-# No subnormal-scale values: scaling those underflows to zero, which no error measure
-# survives.
+# No subnormal-scale values: scaling those underflows to zero,
+# which no error measure survives.
 finite = st.one_of(st.just(0.0), st.floats(1e-6, 1e3), st.floats(-1e3, -1e-6))
 
 
@@ -149,7 +149,7 @@ def test_relative_error_shape_mismatch():
         relative_error(np.ones((2, 3)), np.ones((3, 2)))
 
 
-# --- torch_gradients -----------------------------------------------------------------------------
+# --- torch_gradients ------------------------------------------------------------------
 
 
 def test_torch_gradients_match_hand_derived():
@@ -178,7 +178,7 @@ def test_torch_gradients_refuse_a_non_scalar_loss():
         torch_gradients(lambda x: x * 2, {"x": np.ones(3)})
 
 
-# --- GradCheckReport -----------------------------------------------------------------------------
+# --- GradCheckReport ------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -264,8 +264,8 @@ def test_report_fails_a_wrong_gradient(layer, mistake, with_torch):
 
 
 def test_report_fails_when_only_torch_disagrees(layer):
-    # The numerical check passes, but the torch loss is a different function: the row
-    # must fail.
+    # The numerical check passes, but the torch loss is a different function:
+    # the row must fail.
     report = GradCheckReport().check(
         "linear",
         layer["loss"],
@@ -325,12 +325,10 @@ def test_report_text_table(layer):
     assert lines[3].startswith("linear: d/db") and lines[3].endswith("pass")
     assert lines[4].startswith("wrong") and lines[4].endswith("FAIL")
     assert "—" in lines[2]  # no torch column for this row
-    assert (
-        "2.0e+00" in lines[4]
-    )  # relative error of ones vs -ones: above every bound, shown as is
-    assert (
-        "< 1e-08" in lines[2]
-    )  # a correct gradient: under the finite-difference bound
+    # relative error of ones vs -ones: above every bound, shown as is
+    assert "2.0e+00" in lines[4]
+    # a correct gradient: under the finite-difference bound
+    assert "< 1e-08" in lines[2]
     # columns line up: every row's second column starts where the header's does
     column = lines[0].index("shape")
     assert all(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 
 import numpy as np
 import pytest
+import torch
 
 from dlbook.grading import (
     AnswerTimeout,
@@ -16,8 +18,10 @@ from dlbook.grading import (
     check_array,
     check_scalar,
 )
+from dlbook.grading.reference import cnn as cnn_reference
+from dlbook.scratch.conv import im2col
 
-# --- answer_of -----------------------------------------------------------------------------------
+# --- answer_of ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("placeholder", [Ellipsis, None])
@@ -71,8 +75,8 @@ def test_exception_points_at_the_learners_helper():
     with pytest.raises(AssertionError) as info:
         answer_of(softmax, np.ones(3))
     assert (
-        "softmax raised AttributeError at line 3 of normalize (`return x / total.nonexistent"
-        in str(info.value)
+        "softmax raised AttributeError at line 3 of normalize "
+        "(`return x / total.nonexistent" in str(info.value)
     )
 
 
@@ -96,9 +100,8 @@ def test_infinite_loop_times_out():
         answer_of(forever, np.ones(3), seconds=0.5)
     elapsed = time.perf_counter() - start
     assert 0.45 <= elapsed < 1.5
-    assert isinstance(
-        AnswerTimeout("x"), AssertionError
-    )  # otter reports it as a failed test
+    # otter reports it as a failed test
+    assert isinstance(AnswerTimeout("x"), AssertionError)
 
 
 def test_inputs_are_copied():
@@ -123,9 +126,8 @@ def test_inputs_changed_in_place_fail_where_the_question_says_so():
         AssertionError, match=r"sgd_step changed its input W in place.*W = W.copy\(\)"
     ):
         answer_of(sgd_step, W, grad, 0.1, keep_inputs=True)
-    np.testing.assert_array_equal(
-        W, np.ones((2, 2))
-    )  # the test's own array is untouched
+    # the test's own array is untouched
+    np.testing.assert_array_equal(W, np.ones((2, 2)))
 
 
 def test_inputs_left_alone_pass_the_in_place_check():
@@ -140,8 +142,8 @@ def test_inputs_left_alone_pass_the_in_place_check():
 
 @pytest.fixture
 def own_alarm_handler():
-    """Install a handler of our own for SIGALRM (and put the original back afterwards).
-    """
+    """Install a handler of our own for SIGALRM
+    (and put the original back afterwards)."""
 
     def handler(signum, frame):  # pragma: no cover - never called
         raise RuntimeError("unexpected SIGALRM")
@@ -170,8 +172,8 @@ def test_previous_alarm_handler_is_restored(own_alarm_handler, outcome):
 
 
 def test_answer_of_outside_the_main_thread():
-    # signal.signal only works in the main thread; elsewhere the answer runs without a
-    # limit.
+    # signal.signal only works in the main thread;
+    # elsewhere the answer runs without a limit.
     results = []
     thread = threading.Thread(
         target=lambda: results.append(answer_of(lambda x: x + 1, 41, seconds=0.5))
@@ -187,7 +189,7 @@ def test_call_and_check():
         call_and_check(np.sin, np.cos, np.linspace(-1, 1, 7))
 
 
-# --- check_array ---------------------------------------------------------------------------------
+# --- check_array ----------------------------------------------------------------------
 
 
 def test_check_array_none():
@@ -261,7 +263,7 @@ def test_check_array_accepts_lists_and_ints(got):
     check_array("x", got, np.arange(4.0).reshape(2, 2))
 
 
-# --- check_scalar --------------------------------------------------------------------------------
+# --- check_scalar ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -291,3 +293,70 @@ def test_check_scalar_wrong_value():
 def test_check_scalar_missing_or_nan(got, match):
     with pytest.raises(AssertionError, match=match):
         check_scalar("mse", got, 0.25)
+
+
+# --- numpy_only_answer (the guard of the NumPy-only exercises) ------------------------
+
+
+def numpy_answer(x):
+    return np.asarray(x) * 2
+
+
+F = torch.nn.functional
+
+
+def torch_answer(x):
+    return F.relu(torch.from_numpy(x)).numpy()
+
+
+def calls_a_torch_helper(x):
+    return torch_answer(x)
+
+
+def imports_torch_inside(x):
+    import torch
+
+    return torch.from_numpy(x).numpy()
+
+
+def imports_torch_dynamically(x):
+    return __import__("torch").from_numpy(x).numpy()
+
+
+def test_numpy_only_answer_accepts_numpy():
+    np.testing.assert_array_equal(
+        cnn_reference.numpy_only_answer(numpy_answer, np.ones(3)), np.full(3, 2.0)
+    )
+
+
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (torch_answer, "uses F (from torch), torch (from torch)"),
+        (calls_a_torch_helper, "torch_answer -> F (from torch)"),
+        (imports_torch_inside, "torch (from torch)"),
+        (imports_torch_dynamically, "imports torch"),
+    ],
+)
+def test_numpy_only_answer_refuses_torch_and_restores_it(fn, message):
+    modules_before = {k: v for k, v in sys.modules.items() if k.startswith("torch")}
+    with pytest.raises(AssertionError, match="must use NumPy only") as error:
+        cnn_reference.numpy_only_answer(fn, np.ones(3))
+    assert message in str(error.value)
+    assert {
+        k: v for k, v in sys.modules.items() if k.startswith("torch")
+    } == modules_before
+    assert torch.ones(1).item() == 1.0
+
+
+def test_numpy_only_answer_refuses_the_chapters_own_code():
+    def copied(x, kh, kw, stride, padding):
+        return im2col(x, (kh, kw), stride, padding)
+
+    with pytest.raises(AssertionError, match=r"im2col \(from dlbook.scratch.conv\)"):
+        cnn_reference.numpy_only_answer(copied, np.ones((1, 1, 4, 4)), 2, 2, 1, 0)
+
+
+def test_numpy_only_answer_keeps_answer_of_messages():
+    with pytest.raises(AssertionError, match="not written yet"):
+        cnn_reference.numpy_only_answer(..., np.ones(3), name="im2col")

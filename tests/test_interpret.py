@@ -1,16 +1,12 @@
-"""dlbook.interpret (saliency, Grad-CAM, integrated gradients) and the chapter-3
-exercise references.
-"""
+"""dlbook.interpret (saliency, Grad-CAM, integrated
+gradients) and the chapter-3 exercise references."""
 
 from __future__ import annotations
-
-import sys
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given
 from torch import nn
 
 from dlbook.grading.reference import cnn as reference
@@ -29,14 +25,14 @@ from dlbook.scratch.conv import (
     max_pool2d_forward,
 )
 
-checks = settings(max_examples=6, deadline=None, derandomize=True)
-seeds = st.integers(0, 2**32 - 1)
+from helpers import property_checks, seeds
+
+checks = property_checks(6)
 
 
 def cam_model(seed: int, channels: int = 5, classes: int = 4):
-    """conv-ReLU-conv-ReLU, then global average pooling and a linear layer: the
-    architecture of CAM.
-    """
+    """conv-ReLU-conv-ReLU, then global average pooling and a linear layer:
+    the architecture of CAM."""
     torch.manual_seed(seed)
     features = nn.Sequential(
         nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.Conv2d(3, channels, 3), nn.ReLU()
@@ -120,9 +116,8 @@ def test_saliency_is_the_absolute_input_gradient(seed):
 
 
 def test_integrated_gradients_of_a_linear_model_are_exact():
-    """For f(x) = w . x + b the path gradient is w everywhere: IG = (x - x') * w, and
-    complete.
-    """
+    """For f(x) = w . x + b the path gradient is w everywhere: IG = (x - x') * w,
+    and complete."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Linear(2 * 5 * 5, 3)).double()
     x = np.random.default_rng(1).normal(size=(2, 2, 5, 5))
@@ -138,9 +133,8 @@ def test_integrated_gradients_of_a_linear_model_are_exact():
 @checks
 @given(seed=seeds)
 def test_integrated_gradients_are_complete(seed):
-    """(3.19): the attributions add up to score(x) - score(baseline), up to the
-    quadrature error.
-    """
+    """(3.19): the attributions add up to score(x) - score(baseline),
+    up to the quadrature error."""
     model, layer = reference.small_cnn(seed % 1000)
     x = np.random.default_rng(seed).normal(size=(2, 1, 12, 12))
     attributions, gaps = integrated_gradients(model, x, steps=128)
@@ -164,7 +158,7 @@ def test_upsample_keeps_constants():
     )
 
 
-# --- the references of the graded exercises ------------------------------------------------------
+# --- the references of the graded exercises -------------------------------------------
 
 
 @checks
@@ -208,67 +202,3 @@ def test_small_cnn_is_seeded_and_leaves_the_global_generator_alone():
     for a, b in zip(model_a.parameters(), model_b.parameters()):
         assert torch.equal(a, b)
     assert layer_b in list(model_b.modules())
-
-
-def numpy_answer(x):
-    return np.asarray(x) * 2
-
-
-F = torch.nn.functional
-
-
-def torch_answer(x):
-    return F.relu(torch.from_numpy(x)).numpy()
-
-
-def calls_a_torch_helper(x):
-    return torch_answer(x)
-
-
-def imports_torch_inside(x):
-    import torch
-
-    return torch.from_numpy(x).numpy()
-
-
-def imports_torch_dynamically(x):
-    return __import__("torch").from_numpy(x).numpy()
-
-
-def test_numpy_only_answer_accepts_numpy():
-    np.testing.assert_array_equal(
-        reference.numpy_only_answer(numpy_answer, np.ones(3)), np.full(3, 2.0)
-    )
-
-
-@pytest.mark.parametrize(
-    "fn, message",
-    [
-        (torch_answer, "uses F (from torch), torch (from torch)"),
-        (calls_a_torch_helper, "torch_answer -> F (from torch)"),
-        (imports_torch_inside, "torch (from torch)"),
-        (imports_torch_dynamically, "imports torch"),
-    ],
-)
-def test_numpy_only_answer_refuses_torch_and_restores_it(fn, message):
-    modules_before = {k: v for k, v in sys.modules.items() if k.startswith("torch")}
-    with pytest.raises(AssertionError, match="must use NumPy only") as error:
-        reference.numpy_only_answer(fn, np.ones(3))
-    assert message in str(error.value)
-    assert {
-        k: v for k, v in sys.modules.items() if k.startswith("torch")
-    } == modules_before
-    assert torch.ones(1).item() == 1.0
-
-
-def test_numpy_only_answer_refuses_the_chapters_own_code():
-    def copied(x, kh, kw, stride, padding):
-        return im2col(x, (kh, kw), stride, padding)
-
-    with pytest.raises(AssertionError, match=r"im2col \(from dlbook.scratch.conv\)"):
-        reference.numpy_only_answer(copied, np.ones((1, 1, 4, 4)), 2, 2, 1, 0)
-
-
-def test_numpy_only_answer_keeps_answer_of_messages():
-    with pytest.raises(AssertionError, match="not written yet"):
-        reference.numpy_only_answer(..., np.ones(3), name="im2col")

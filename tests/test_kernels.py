@@ -1,5 +1,5 @@
-"""The stored outputs are checked under numerical kernels other than those that produced
-them.
+"""The stored outputs are checked under numerical
+kernels other than those that produced them.
 
 `make execute` runs the notebooks under ``kernels.VARIANT`` and the test run under the
 machine's own kernels (tools/kernels.py). These tests make sure that the switch is real:
@@ -17,6 +17,7 @@ import sys
 
 import nbformat
 import pytest
+
 from kernels import VARIANT, kernel_config, native_env
 from notebook_setup import notebooks
 
@@ -29,7 +30,8 @@ from dlbook.scratch.layers import Linear, ReLU, Sequential, softmax_cross_entrop
 from dlbook.scratch.optim import SGD
 
 def digest(arrays):
-    return hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)).hexdigest()
+    data = b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)
+    return hashlib.sha256(data).hexdigest()
 
 rng = np.random.default_rng(0)
 X, y = rng.standard_normal((128, 784)).astype(np.float32), rng.integers(0, 10, 128)
@@ -85,7 +87,7 @@ def test_stored_outputs_came_from_other_kernels_than_this_run(path, test_run_ker
     assert recorded, f"{path.name}: no kernels recorded; run `make execute NB=...`"
     for key in ("openblas", "aten"):
         assert recorded[key] != test_run_kernels[key], (
-            f"{path.name} was executed with the {key} kernels this test run uses ({recorded[key]}), "
-            "so nbval cannot tell outputs that depend on rounding; unset the variables of "
-            "tools/kernels.py VARIANT before `make test`"
+            f"{path.name} was executed with the {key} kernels this test run uses "
+            f"({recorded[key]}), so nbval cannot tell outputs that depend on rounding; "
+            "unset the variables of tools/kernels.py VARIANT before `make test`"
         )

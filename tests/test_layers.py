@@ -1,18 +1,18 @@
-"""dlbook.scratch.layers: every backward pass against finite differences and
-torch.autograd, in float64.
-"""
+"""dlbook.scratch.layers: every backward pass against
+finite differences and torch.autograd, in float64."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dlbook.gradcheck import numerical_gradient, relative_error
 from dlbook.scratch.layers import (
     Dropout,
+    Layer,
     Linear,
     ReLU,
     Sequential,
@@ -23,23 +23,18 @@ from dlbook.scratch.layers import (
     log_softmax,
     softmax_cross_entropy,
 )
+from dlbook.scratch.optim import SGD
 
-TOLERANCE = 1e-6  # relative error, float64
-checks = settings(max_examples=10, deadline=None, derandomize=True)
-shapes = st.tuples(
-    st.integers(1, 6), st.integers(1, 7), st.integers(1, 5)
-)  # batch, in, out
-seeds = st.integers(0, 2**32 - 1)
+from helpers import TOLERANCE, property_checks, seeds, t64
 
-
-def t64(a: np.ndarray, grad: bool = False) -> torch.Tensor:
-    return torch.tensor(a, dtype=torch.float64, requires_grad=grad)
+checks = property_checks(10)
+# batch, in, out
+shapes = st.tuples(st.integers(1, 6), st.integers(1, 7), st.integers(1, 5))
 
 
 def check_elementwise(layer, torch_fn, x: np.ndarray, upstream: np.ndarray) -> None:
-    """The loss sum(layer(x) * upstream) has dL/d(output) = upstream: compare dL/dx
-    three ways.
-    """
+    """The loss sum(layer(x) * upstream) has dL/d(output) = upstream:
+    compare dL/dx three ways."""
     out = layer.forward(x)
     grad = layer.backward(upstream)
     numerical = numerical_gradient(
@@ -275,6 +270,112 @@ def test_train_and_eval_reach_every_layer():
     assert not model.training and not model.layers[1].training
     model.train()
     assert model.layers[1].training
+
+
+class Block(Layer):
+    """A custom layer holding a child layer in an attribute and more in a list."""
+
+    def __init__(self, head: Layer, stages: list[Layer], rng: np.random.Generator):
+        super().__init__()
+        self.set_params(scale=np.ones(3))
+        self.head = head
+        self.stages = stages
+        self.drop = Dropout(0.5, rng)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = self.head.forward(x)
+        for stage in self.stages:
+            self.x = stage.forward(self.x)
+        return self.drop.forward(self.x * self.own_params["scale"])
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad = self.drop.backward(grad)
+        self.own_grads["scale"][...] = (grad * self.x).sum(axis=0)
+        grad = grad * self.own_params["scale"]
+        for stage in reversed(self.stages):
+            grad = stage.backward(grad)
+        return self.head.backward(grad)
+
+
+def nested_model(rng: np.random.Generator):
+    """Sequentials in a Sequential, then a Block whose list holds the same Linear twice
+    (and a Sequential): the shared layer's parameters must be collected once."""
+    shared = Linear(3, 3, rng, dtype=np.float64)
+    model = Sequential(
+        Sequential(Linear(4, 3, rng, dtype=np.float64), Dropout(0.5, rng)),
+        ReLU(),
+        Sequential(Linear(3, 3, rng, dtype=np.float64), Dropout(0.5, rng)),
+        Block(
+            Linear(3, 3, rng, dtype=np.float64),
+            [shared, Sequential(Tanh(), Dropout(0.5, rng)), shared],
+            rng,
+        ),
+    )
+    return model, shared
+
+
+def all_layers(layer: Layer) -> list[Layer]:
+    """``layer`` and every layer below it, depth first."""
+    found = [layer]
+    for child in layer.children().values():
+        found += all_layers(child)
+    return found
+
+
+def test_train_and_eval_reach_every_layer_of_nested_containers():
+    model, _ = nested_model(np.random.default_rng(9))
+    layers = all_layers(model)
+    dropouts = [layer for layer in layers if isinstance(layer, Dropout)]
+    assert len(dropouts) == 4
+    assert model.eval() is model
+    assert not any(layer.training for layer in layers)
+    x = np.random.default_rng(10).normal(size=(5, 4))
+    np.testing.assert_array_equal(model.forward(x), model.forward(x))
+    model.train()
+    assert all(layer.training for layer in layers)
+    model.forward(x)
+    assert all(d.mask is not None for d in dropouts)
+
+
+def test_nested_params_are_collected_once_with_stable_dotted_names():
+    model, shared = nested_model(np.random.default_rng(11))
+    expected = [
+        "0.0.W",
+        "0.0.b",
+        "2.0.W",
+        "2.0.b",
+        "3.scale",
+        "3.head.W",
+        "3.head.b",
+        "3.stages.0.W",
+        "3.stages.0.b",
+    ]
+    assert list(model.params) == expected
+    assert list(model.grads) == expected
+    assert list(nested_model(np.random.default_rng(12))[0].params) == expected
+    assert model.params["3.stages.0.W"] is shared.own_params["W"]
+    assert model.grads["3.stages.0.W"] is shared.own_grads["W"]
+    ids = [id(p) for p in model.params.values()] + [id(g) for g in model.grads.values()]
+    assert len(set(ids)) == len(ids)
+
+
+def test_an_optimizer_on_nested_params_updates_every_nested_layer():
+    rng = np.random.default_rng(13)
+    model, shared = nested_model(rng)
+    model.eval()
+    before = {k: v.copy() for k, v in model.params.items()}
+    optimizer = SGD(model.params, model.grads, lr=0.1)
+    x, labels = rng.normal(size=(6, 4)), rng.integers(0, 3, size=6)
+    _, grad = softmax_cross_entropy(model.forward(x), labels)
+    model.backward(grad)
+    optimizer.step()
+    for name, param in model.params.items():
+        assert not np.array_equal(param, before[name]), name
+    # the shared Linear's arrays were updated in place, where both of its uses see them
+    assert shared.own_params["W"] is model.params["3.stages.0.W"]
+    np.testing.assert_allclose(
+        shared.own_params["W"], before["3.stages.0.W"] - 0.1 * shared.own_grads["W"]
+    )
 
 
 def test_init_weight_variances():

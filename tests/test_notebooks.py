@@ -1,5 +1,5 @@
-"""The committed notebooks: executed top to bottom, from their current code, with the
-set-up cell.
+"""The committed notebooks: executed top to bottom, from their current code,
+with the set-up cell.
 
 nbval (run by the same pytest command over book/ and solutions/) re-executes every
 notebook and compares the deterministic outputs; this file checks what nbval cannot see:
@@ -13,8 +13,9 @@ import re
 from pathlib import Path
 
 import nbformat
-import notebook_setup
 import pytest
+
+import notebook_setup
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,7 +42,8 @@ def test_notebook_was_executed_in_order_without_errors(path):
     code = [c for c in nb.cells if c.cell_type == "code"]
     counts = [c.execution_count for c in code]
     assert counts == list(range(1, len(code) + 1)), (
-        f"{path.name}: execution counts {counts} are not 1..{len(code)}; run `make execute NB={path.relative_to(ROOT)}`"
+        f"{path.name}: execution counts {counts} are not 1..{len(code)}; "
+        f"run `make execute NB={path.relative_to(ROOT)}`"
     )
     for i, cell in enumerate(code):
         errors = [o for o in cell.outputs if o.output_type == "error"]
@@ -61,7 +63,8 @@ def test_outputs_come_from_the_current_code(path):
     )
     edited = [i + 1 for i, (a, b) in enumerate(zip(current, recorded)) if a != b]
     assert not edited, (
-        f"{path.name}: code cells {edited} were edited after the notebook was executed; "
+        f"{path.name}: code cells {edited} were edited "
+        "after the notebook was executed; "
         f"run `make execute NB={path.relative_to(ROOT)}`"
     )
 
@@ -71,15 +74,16 @@ def test_first_code_cell_is_the_setup_cell(path):
     nb = nbformat.read(path, as_version=4)
     first = notebook_setup.first_code_cell(nb)
     assert first.source == notebook_setup.expected_cell(path), (
-        f"{path.name}: the set-up cell differs from tools/notebook_setup.py; run `make execute`"
+        f"{path.name}: the set-up cell differs from tools/notebook_setup.py; "
+        "run `make execute`"
     )
     url, branch = notebook_setup.repository()
     assert url in first.source and branch in first.source
 
 
 def test_repository_url_is_configured_once():
-    """The repository URL appears in _config.yml and nowhere else that is written by
-    hand.
+    """The repository URL appears in _config.yml
+    and nowhere else that is written by hand.
 
     (Notebooks carry it in their set-up cell, which tools/notebook_setup.py writes and
     the test above checks.)"""
@@ -106,35 +110,40 @@ def test_book_notebooks_check_their_budget(path):
     nb = nbformat.read(path, as_version=4)
     last = [c for c in nb.cells if c.cell_type == "code"][-1]
     call = re.search(r"check_run_time\(chapter_start, budget=(\d+)\)", last.source)
-    assert call, f"{path.name}: the last cell must call check_run_time(chapter_start, budget=N)"
+    assert call, (
+        f"{path.name}: the last cell must call check_run_time(chapter_start, budget=N)"
+    )
     budget, recorded = int(call.group(1)), nb.metadata["dlbook"]["run_seconds"]
-    assert recorded <= budget, f"{path.name}: its recorded run took {recorded} s > {budget} s"
+    assert recorded <= budget, (
+        f"{path.name}: its recorded run took {recorded} s > {budget} s"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
 def test_every_output_that_nbval_skips_says_why(path):
-    """A cell whose output nbval does not compare carries its reason for a maintainer.
-    """
+    """A cell whose output nbval does not compare
+    carries its reason for a maintainer."""
     nb = nbformat.read(path, as_version=4)
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
         if "nbval-ignore-output" in cell.metadata.get("tags", []):
             reason = cell.metadata.get("dlbook", {}).get("nbval_ignore_reason", "")
             assert len(reason) > 10, (
-                f"{path.name}: code cell {i} is not compared by nbval but gives no reason "
+                f"{path.name}: code cell {i} is not compared by nbval "
+                "but gives no reason "
                 "(metadata dlbook.nbval_ignore_reason)"
             )
-        assert "NBVAL" not in cell.source, f"{path.name}: code cell {i}: use the tag, not a comment"
+        assert "NBVAL" not in cell.source, (
+            f"{path.name}: code cell {i}: use the tag, not a comment"
+        )
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_stated_run_time_matches_the_recorded_run(path):
-    """The 'Run this chapter' box states the time of the run that produced the stored
-    outputs.
-    """
+    """The 'Run this chapter' box states the time
+    of the run that produced the stored outputs."""
     nb = nbformat.read(path, as_version=4)
-    seconds = nb.metadata["dlbook"][
-        "run_seconds"
-    ]  # recorded by tools/execute_notebooks.py
+    # recorded by tools/execute_notebooks.py
+    seconds = nb.metadata["dlbook"]["run_seconds"]
     stated = re.search(
         r"\*\*Time:\*\*\s+(?:about|under)\s+(\d+)\s*s\b", nb.cells[0].source
     )
@@ -145,5 +154,6 @@ def test_stated_run_time_matches_the_recorded_run(path):
     # kernel start (a few seconds) may be included; anything further off is stale or a
     # placeholder
     assert 0.8 * seconds <= claimed <= 1.25 * seconds + 10, (
-        f"{path.name}: states {claimed} s, but its last execution took {seconds:.0f} s (update the box)"
+        f"{path.name}: states {claimed} s, "
+        f"but its last execution took {seconds:.0f} s (update the box)"
     )

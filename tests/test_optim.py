@@ -1,26 +1,25 @@
-"""dlbook.scratch.optim: SGD with momentum, Adam and the learning-rate schedules against
-torch.optim.
-"""
+"""dlbook.scratch.optim: SGD with momentum,
+Adam and the learning-rate schedules against torch.optim."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dlbook.scratch.layers import Linear, ReLU, Sequential, softmax_cross_entropy
 from dlbook.scratch.optim import SGD, Adam, ExponentialDecay, StepDecay
 
-checks = settings(max_examples=10, deadline=None, derandomize=True)
-seeds = st.integers(0, 2**32 - 1)
+from helpers import property_checks, seeds
+
+checks = property_checks(10)
 
 
 def run_both(make_ours, make_torch, seed: int, steps: int = 6):
-    """Feed the same random gradients to our optimizer and torch's; return both
-    parameter sets.
-    """
+    """Feed the same random gradients to our optimizer and torch's;
+    return both parameter sets."""
     rng = np.random.default_rng(seed)
     params = {"W": rng.normal(size=(3, 4)), "b": rng.normal(size=4)}
     grads = {k: np.zeros_like(v) for k, v in params.items()}
@@ -35,40 +34,48 @@ def run_both(make_ours, make_torch, seed: int, steps: int = 6):
     return params, {k: t.detach().numpy() for k, t in tensors.items()}
 
 
+# (ours, torch's, hyperparameter strategies, rtol, atol): the same random gradients
+# must lead both to the same parameters.
+OPTIMIZER_PAIRS = [
+    pytest.param(
+        SGD,
+        torch.optim.SGD,
+        {
+            "lr": st.floats(1e-3, 0.5),
+            "momentum": st.sampled_from([0.0, 0.5, 0.9]),
+            "weight_decay": st.sampled_from([0.0, 1e-2]),
+        },
+        1e-12,
+        1e-14,
+        id="sgd-momentum",
+    ),
+    pytest.param(
+        Adam,
+        torch.optim.Adam,
+        {
+            "lr": st.floats(1e-4, 0.1),
+            "betas": st.sampled_from([(0.9, 0.999), (0.8, 0.99)]),
+            "weight_decay": st.sampled_from([0.0, 1e-2]),
+        },
+        1e-10,
+        1e-12,
+        id="adam",
+    ),
+]
+
+
+@pytest.mark.parametrize("ours_cls, torch_cls, hyper, rtol, atol", OPTIMIZER_PAIRS)
 @checks
-@given(
-    seed=seeds,
-    lr=st.floats(1e-3, 0.5),
-    momentum=st.sampled_from([0.0, 0.5, 0.9]),
-    weight_decay=st.sampled_from([0.0, 1e-2]),
-)
-def test_sgd_momentum_matches_torch(seed, lr, momentum, weight_decay):
+@given(seed=seeds, data=st.data())
+def test_optimizer_matches_torch(ours_cls, torch_cls, hyper, rtol, atol, seed, data):
+    kwargs = data.draw(st.fixed_dictionaries(hyper))
     ours, theirs = run_both(
-        lambda p, g: SGD(p, g, lr=lr, momentum=momentum, weight_decay=weight_decay),
-        lambda p: torch.optim.SGD(
-            p, lr=lr, momentum=momentum, weight_decay=weight_decay
-        ),
+        lambda p, g: ours_cls(p, g, **kwargs),
+        lambda p: torch_cls(p, **kwargs),
         seed,
     )
     for k in ours:
-        np.testing.assert_allclose(ours[k], theirs[k], rtol=1e-12, atol=1e-14)
-
-
-@checks
-@given(
-    seed=seeds,
-    lr=st.floats(1e-4, 0.1),
-    betas=st.sampled_from([(0.9, 0.999), (0.8, 0.99)]),
-    weight_decay=st.sampled_from([0.0, 1e-2]),
-)
-def test_adam_matches_torch(seed, lr, betas, weight_decay):
-    ours, theirs = run_both(
-        lambda p, g: Adam(p, g, lr=lr, betas=betas, weight_decay=weight_decay),
-        lambda p: torch.optim.Adam(p, lr=lr, betas=betas, weight_decay=weight_decay),
-        seed,
-    )
-    for k in ours:
-        np.testing.assert_allclose(ours[k], theirs[k], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ours[k], theirs[k], rtol=rtol, atol=atol)
 
 
 def test_first_adam_step_moves_each_weight_by_about_lr():

@@ -18,7 +18,7 @@ from dlbook.utils import get_device, seed_everything, set_threads, timer
 
 matplotlib.use("Agg")
 
-# --- utils ---------------------------------------------------------------------------------------
+# --- utils ----------------------------------------------------------------------------
 
 
 def draws(rng: np.random.Generator) -> tuple:
@@ -35,9 +35,8 @@ def test_seed_everything_repeats_every_generator():
     second = draws(seed_everything(123))
     other = draws(seed_everything(124))
     assert first == second
-    assert all(
-        a != b for a, b in zip(first, other, strict=True)
-    )  # each generator was reseeded
+    # each generator was reseeded
+    assert all(a != b for a, b in zip(first, other, strict=True))
 
 
 def test_seed_everything_seeds_torch_initialisers():
@@ -50,9 +49,8 @@ def test_seed_everything_seeds_torch_initialisers():
 
 @pytest.fixture
 def torch_threads(monkeypatch):
-    """Put torch's thread count back after the test; no DLBOOK_THREADS from the
-    environment.
-    """
+    """Put torch's thread count back after the test;
+    no DLBOOK_THREADS from the environment."""
     monkeypatch.delenv("DLBOOK_THREADS", raising=False)
     before = torch.get_num_threads()
     yield
@@ -111,7 +109,7 @@ def test_timer_measures_a_sleep():
     assert elapsed() == final  # frozen at exit
 
 
-# --- training ------------------------------------------------------------------------------------
+# --- training -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("n", [0, 1, 10, 33])
@@ -261,12 +259,11 @@ def test_progress_enabled_yields_the_same_items(monkeypatch, capsys):
     wrapped = progress(items, desc="x")
     assert wrapped is not items
     assert list(wrapped) == items
-    assert (
-        capsys.readouterr().out == ""
-    )  # the bar goes to stderr, never to the stored stdout
+    # the bar goes to stderr, never to the stored stdout
+    assert capsys.readouterr().out == ""
 
 
-# --- plotting ------------------------------------------------------------------------------------
+# --- plotting -------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -303,9 +300,8 @@ def test_plot_curves(figures):
     ]
     lines = ax.get_lines()
     assert [line.get_label() for line in lines] == ["train", "validation"]
-    np.testing.assert_array_equal(
-        lines[0].get_xdata(), [1, 2, 3]
-    )  # epochs count from 1
+    # epochs count from 1
+    np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
     np.testing.assert_array_equal(lines[1].get_ydata(), [1.2, 0.7, 0.4])
 
 

@@ -1,14 +1,16 @@
-"""Re-execute notebooks in place, top to bottom, so that their stored outputs come from the code.
+"""Re-execute notebooks in place, top to bottom,
+so that their stored outputs come from the code.
 
-    python tools/execute_notebooks.py                 # every notebook in book/ and solutions/
+    python tools/execute_notebooks.py  # every notebook in book/ and solutions/
     python tools/execute_notebooks.py book/01-neurons.ipynb
 
-Each notebook runs in a fresh kernel in its own folder with DLBOOK_PROGRESS=0 (no progress bars in
-stored outputs) and the numerical kernels of kernels.VARIANT, so that the test run, with the
-machine's own kernels, checks the stored outputs under other ones. The notebook's metadata records
-the SHA-256 of every code cell's source (tests/test_notebooks.py refuses a notebook whose cells
-were edited after this ran), the kernels used and the run time. When DLBOOK_DATA is unset and
-../shared/data exists, that offline copy is used.
+Each notebook runs in a fresh kernel in its own folder with DLBOOK_PROGRESS=0 (no
+progress bars in stored outputs) and the numerical kernels of kernels.VARIANT, so that
+the test run, with the machine's own kernels, checks the stored outputs under other
+ones. The notebook's metadata records the SHA-256 of every code cell's source
+(tests/test_notebooks.py refuses a notebook whose cells were edited after this ran), the
+kernels used and the run time. When DLBOOK_DATA is unset and ../shared/data exists, that
+offline copy is used.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import time
 from pathlib import Path
 
 import nbformat
-from kernels import VARIANT, kernel_config
 from nbclient import NotebookClient
+
+from kernels import VARIANT, kernel_config
 from notebook_setup import ROOT, code_cell_hashes, notebooks, sync
 
 KERNELSPEC = {

@@ -1,5 +1,5 @@
-"""Put MathJax 3 into book/_static/mathjax/ so that the built book renders math with no
-network.
+"""Put MathJax 3 into book/_static/mathjax/ so that
+the built book renders math with no network.
 
 The tarball comes from the npm registry (the package MathJax publishes) and is verified
 by its SHA-256 before anything is unpacked. Run by `make book`; does nothing when

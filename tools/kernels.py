@@ -1,5 +1,5 @@
-"""The numerical kernels behind the stored outputs, and why CI checks them under other
-ones.
+"""The numerical kernels behind the stored outputs,
+and why CI checks them under other ones.
 
 Floating-point results depend on the kernels that compute them: NumPy's OpenBLAS picks a
 kernel for the processor (Haswell on AVX2, SkylakeX on AVX-512), PyTorch's ATen picks
@@ -23,10 +23,14 @@ import subprocess
 import sys
 
 VARIANT = {
-    "OPENBLAS_CORETYPE": "Sandybridge",  # NumPy's BLAS: AVX kernels instead of Haswell/Zen/SkylakeX
-    "ATEN_CPU_CAPABILITY": "default",  # PyTorch's element-wise and reduction kernels: no SIMD
-    "MKL_CBWR": "COMPATIBLE",  # PyTorch's matrix products (MKL): the SSE2 code path
-    "ONEDNN_MAX_CPU_ISA": "AVX",  # PyTorch's convolutions (oneDNN): AVX at most
+    # NumPy's BLAS: AVX kernels instead of Haswell/Zen/SkylakeX
+    "OPENBLAS_CORETYPE": "Sandybridge",
+    # PyTorch's element-wise and reduction kernels: no SIMD
+    "ATEN_CPU_CAPABILITY": "default",
+    # PyTorch's matrix products (MKL): the SSE2 code path
+    "MKL_CBWR": "COMPATIBLE",
+    # PyTorch's convolutions (oneDNN): AVX at most
+    "ONEDNN_MAX_CPU_ISA": "AVX",
 }
 
 _PROBE = """
@@ -55,9 +59,8 @@ def native_env(env: dict | None = None) -> dict:
 
 
 def kernel_config(env: dict | None = None) -> dict:
-    """The kernels that a fresh Python process started with ``env`` uses (NumPy's and
-    torch's).
-    """
+    """The kernels that a fresh Python process started with ``env`` uses
+    (NumPy's and torch's)."""
     run = subprocess.run(
         [sys.executable, "-c", _PROBE],
         env=dict(os.environ if env is None else env),

@@ -1,11 +1,16 @@
-"""Generate exercises/ from the otter-grader masters in solutions/ (never edit exercises/ by hand).
+"""Generate exercises/ from the otter-grader masters in solutions/
+(never edit exercises/ by hand).
 
-    python tools/make_exercises.py            # write exercises/NN-name.ipynb and exercises/tests/
-    python tools/make_exercises.py --check    # exit 1 if the committed exercises are out of date
-    python tools/make_exercises.py --autograder dist/   # also keep the autograder zips there
+    # write exercises/NN-name.ipynb and exercises/tests/
+    python tools/make_exercises.py
+    # exit 1 if the committed exercises are out of date
+    python tools/make_exercises.py --check
+    # also keep the autograder zips there
+    python tools/make_exercises.py --autograder dist/
 
-For each master, `otter assign` writes the learner's notebook (solutions and hidden tests removed,
-outputs cleared) and the public tests; this script copies them into exercises/.
+For each master, `otter assign` writes the learner's notebook (solutions and hidden
+tests removed, outputs cleared) and the public tests; this script copies them into
+exercises/.
 """
 
 from __future__ import annotations
@@ -118,7 +123,8 @@ def main() -> int:
         shutil.rmtree(EXERCISES)
     generate(EXERCISES, args.autograder)
     print(
-        f"wrote {len(masters())} exercise notebook(s) and their public tests into exercises/"
+        f"wrote {len(masters())} exercise notebook(s) "
+        "and their public tests into exercises/"
     )
     return 0
 

@@ -1,5 +1,5 @@
-"""The set-up cell at the top of every notebook, written from the one repository URL in
-_config.yml.
+"""The set-up cell at the top of every notebook,
+written from the one repository URL in _config.yml.
 
 `python tools/notebook_setup.py` rewrites the first code cell of every notebook in book/
 and solutions/ (exercises/ are generated from solutions/); tests/test_notebooks.py
@@ -22,8 +22,8 @@ MARKER = "# Set-up"
 
 
 def repository() -> tuple[str, str]:
-    """(url, branch) from _config.yml (read without a YAML dependency: two plain keys).
-    """
+    """(url, branch) from _config.yml
+    (read without a YAML dependency: two plain keys)."""
     text = (ROOT / "_config.yml").read_text(encoding="utf-8")
     block = text.split("\nrepository:", 1)[1]
     url = re.search(r"^\s+url:\s*(\S+)", block, re.M).group(1)
@@ -41,7 +41,9 @@ import sys
 
 COURSE = "git+{url}@{branch}"
 if importlib.util.find_spec("dlbook") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", COURSE], check=True)"""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", COURSE], check=True
+    )"""
 
 
 def exercise_cell(notebook_name: str) -> str:
@@ -53,16 +55,48 @@ import os
 import subprocess
 import sys
 
-REPOSITORY, BRANCH = "{url}", "{branch}"
+REPOSITORY, BRANCH = (
+    "{url}",
+    "{branch}",
+)
 if "google.colab" in sys.modules:  # Colab: the course's exercise tests must be on disk
     if not os.path.isdir("/content/course"):
-        clone = ["git", "clone", "--quiet", "--depth", "1", "--branch", BRANCH, REPOSITORY, "/content/course"]
+        clone = [
+            "git",
+            "clone",
+            "--quiet",
+            "--depth",
+            "1",
+            "--branch",
+            BRANCH,
+            REPOSITORY,
+            "/content/course",
+        ]
         subprocess.run(clone, check=True)
-    pip = [sys.executable, "-m", "pip", "install", "--quiet", "/content/course", "otter-grader"]
+    pip = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "/content/course",
+        "otter-grader",
+    ]
     subprocess.run(pip, check=True)
     os.chdir("/content/course/exercises")
-elif importlib.util.find_spec("dlbook") is None or importlib.util.find_spec("otter") is None:
-    pip = [sys.executable, "-m", "pip", "install", "--quiet", f"git+{{REPOSITORY}}@{{BRANCH}}", "otter-grader"]
+elif (
+    importlib.util.find_spec("dlbook") is None
+    or importlib.util.find_spec("otter") is None
+):
+    pip = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        f"git+{{REPOSITORY}}@{{BRANCH}}",
+        "otter-grader",
+    ]
     subprocess.run(pip, check=True)
 
 import otter
@@ -83,15 +117,13 @@ def first_code_cell(nb) -> nbformat.NotebookNode | None:
 
 
 def sync(path: Path) -> bool:
-    """Make the first code cell of ``path`` the set-up cell; return whether the file
-    changed.
-    """
+    """Make the first code cell of ``path`` the set-up cell;
+    return whether the file changed."""
     nb = nbformat.read(path, as_version=4)
     cell = first_code_cell(nb)
     want = expected_cell(path)
-    tags = (
-        ["hide-input"] if path.parent.name == "book" else []
-    )  # the HTML book folds it away
+    # the HTML book folds it away
+    tags = ["hide-input"] if path.parent.name == "book" else []
     if (
         cell is not None
         and cell.source == want
@@ -114,9 +146,8 @@ def sync(path: Path) -> bool:
 
 
 def code_cell_hashes(nb) -> list[str]:
-    """SHA-256 of the source of every code cell, in order (what the stored outputs came
-    from).
-    """
+    """SHA-256 of the source of every code cell, in order
+    (what the stored outputs came from)."""
     return [
         hashlib.sha256(c.source.encode("utf-8")).hexdigest()
         for c in nb.cells

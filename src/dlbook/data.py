@@ -62,8 +62,8 @@ class IDXFormatError(ValueError):
 
 @dataclass(frozen=True)
 class Dataset:
-    """A dataset: where it comes from, under which licence, and the hash of every file.
-    """
+    """A dataset: where it comes from, under which licence,
+    and the hash of every file."""
 
     name: str
     folder: str
@@ -83,10 +83,18 @@ DATASETS: dict[str, Dataset] = {
             "https://storage.googleapis.com/cvdf-datasets/mnist/",
         ),
         files={
-            "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-            "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-            "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-            "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+            "train-images-idx3-ubyte.gz": (
+                "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
+            ),
+            "train-labels-idx1-ubyte.gz": (
+                "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"
+            ),
+            "t10k-images-idx3-ubyte.gz": (
+                "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"
+            ),
+            "t10k-labels-idx1-ubyte.gz": (
+                "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
+            ),
         },
         publisher="Yann LeCun, Corinna Cortes and Christopher J.C. Burges",
         licence="CC BY-SA 3.0",
@@ -100,10 +108,18 @@ DATASETS: dict[str, Dataset] = {
             "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
         ),
         files={
-            "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-            "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-            "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-            "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+            "train-images-idx3-ubyte.gz": (
+                "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"
+            ),
+            "train-labels-idx1-ubyte.gz": (
+                "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"
+            ),
+            "t10k-images-idx3-ubyte.gz": (
+                "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"
+            ),
+            "t10k-labels-idx1-ubyte.gz": (
+                "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"
+            ),
         },
         publisher="Zalando Research (Han Xiao, Kashif Rasul, Roland Vollgraf)",
         licence="MIT (Copyright (c) 2017 Zalando SE)",
@@ -116,10 +132,14 @@ DATASETS: dict[str, Dataset] = {
             "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/",
         ),
         files={
-            "input.txt": "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+            "input.txt": (
+                "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+            ),
         },
         publisher="Andrej Karpathy, char-rnn (2015); text by William Shakespeare",
-        licence="public domain text (distributed in the MIT-licensed char-rnn repository)",
+        licence=(
+            "public domain text (distributed in the MIT-licensed char-rnn repository)"
+        ),
         homepage="https://github.com/karpathy/char-rnn",
     ),
     "timeseries": Dataset(
@@ -127,10 +147,18 @@ DATASETS: dict[str, Dataset] = {
         folder="timeseries",
         urls=("https://raw.githubusercontent.com/jbrownlee/Datasets/master/",),
         files={
-            "airline-passengers.csv": "8cb51be753a718d9be5d76d7e238cc224792754676adc21faa59e954b0201621"
+            "airline-passengers.csv": (
+                "8cb51be753a718d9be5d76d7e238cc224792754676adc21faa59e954b0201621"
+            ),
         },
-        publisher="G.E.P. Box and G.M. Jenkins, Time Series Analysis: Forecasting and Control, Series G",
-        licence="factual series from a published book, redistributed for teaching (no licence given)",
+        publisher=(
+            "G.E.P. Box and G.M. Jenkins, "
+            "Time Series Analysis: Forecasting and Control, Series G"
+        ),
+        licence=(
+            "factual series from a published book, "
+            "redistributed for teaching (no licence given)"
+        ),
         homepage="https://github.com/jbrownlee/Datasets",
     ),
 }
@@ -230,7 +258,7 @@ def fetch(dataset: str, filename: str) -> Path:
     return _download(info, filename, expected)
 
 
-# --- IDX ---------------------------------------------------------------------------------
+# --- IDX ------------------------------------------------------------------------------
 
 _IDX_DTYPES = {
     0x08: np.dtype(np.uint8),
@@ -266,9 +294,8 @@ def parse_idx(raw: bytes, name: str = "<bytes>") -> np.ndarray:
         int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
     )
     dtype = _IDX_DTYPES[code]
-    expected = (
-        math.prod(shape) * dtype.itemsize
-    )  # Python ints: no overflow on forged sizes
+    # Python ints: no overflow on forged sizes
+    expected = math.prod(shape) * dtype.itemsize
     if len(raw) - header != expected:
         raise IDXFormatError(
             f"{name}: IDX header promises shape {shape} ({expected} data bytes) "
@@ -300,15 +327,15 @@ def _load_idx_pair(dataset: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     labels = read_idx(fetch(dataset, f"{prefix}-labels-idx1-ubyte.gz"))
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise IDXFormatError(
-            f"{dataset} {split}: images {images.shape} and labels {labels.shape} do not pair up"
+            f"{dataset} {split}: images {images.shape} and labels {labels.shape} "
+            "do not pair up"
         )
     return images, labels.astype(np.int64)
 
 
 def load_mnist(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """MNIST digits: ``(images uint8 (N, 28, 28), labels int64 (N,))``; N = 60,000 or
-    10,000.
-    """
+    """MNIST digits: ``(images uint8 (N, 28, 28), labels int64 (N,))``;
+    N = 60,000 or 10,000."""
     return _load_idx_pair("mnist", split)
 
 

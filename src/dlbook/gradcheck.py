@@ -1,5 +1,5 @@
-"""Gradient checks: our analytic gradients against finite differences and
-``torch.autograd``.
+"""Gradient checks: our analytic gradients against
+finite differences and ``torch.autograd``.
 
 The pattern of every from-scratch section of the book::
 
@@ -87,9 +87,8 @@ def max_abs_error(a: np.ndarray, b: np.ndarray) -> float:
 def torch_gradients(
     torch_loss: Callable, inputs: Mapping[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
-    """Gradients of ``torch_loss(**tensors)`` by ``torch.autograd``, in float64, as
-    NumPy arrays.
-    """
+    """Gradients of ``torch_loss(**tensors)`` by ``torch.autograd``, in float64,
+    as NumPy arrays."""
     import torch
 
     tensors = {
@@ -139,8 +138,8 @@ TORCH_BOUNDS = (1e-12, 1e-8, 1e-6)
 
 
 def error_bound(value: float | None, bounds: tuple[float, ...] = TORCH_BOUNDS) -> str:
-    """``"< 1e-12"``: the smallest of ``bounds`` above ``value``, else the value itself.
-    """
+    """``"< 1e-12"``: the smallest of ``bounds`` above ``value``,
+    else the value itself."""
     if value is None:
         return "—"
     for bound in bounds:
@@ -190,14 +189,14 @@ class GradCheckReport:
         eps: float = 1e-6,
         tolerance: float = 1e-6,
     ) -> GradCheckReport:
-        """Check ``grads`` (our analytic gradients of ``loss(**inputs)``) for every
-        named input.
+        """Check ``grads`` (our analytic gradients of
+        ``loss(**inputs)``) for every named input.
 
         Numerical gradients perturb each input in turn; ``torch_loss`` (optional) is the
         same loss written with torch operations on float64 tensors.
         """
-        # C order: numerical_gradient perturbs the entries through a flat view (W.T is
-        # F-ordered).
+        # C order: numerical_gradient perturbs the entries through a flat view
+        # (W.T is F-ordered).
         values = {
             k: np.array(v, dtype=np.float64, order="C") for k, v in inputs.items()
         }
@@ -241,8 +240,8 @@ class GradCheckReport:
     )
 
     def _cells(self, row: GradCheckRow) -> tuple[str, ...]:
-        """One row as shown: each error as the bound it is under (:func:`error_bound`).
-        """
+        """One row as shown: each error as the bound it is under
+        (:func:`error_bound`)."""
         return (
             row.name,
             str(row.shape),
@@ -274,4 +273,7 @@ class GradCheckReport:
             + "</tr>"
             for row in self.rows
         )
-        return f'<table class="gradcheck"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        return (
+            f'<table class="gradcheck"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>"
+        )

@@ -1,5 +1,5 @@
-"""Attribution maps for torch image classifiers: saliency, Grad-CAM and integrated
-gradients (chapter 3).
+"""Attribution maps for torch image classifiers: saliency,
+Grad-CAM and integrated gradients (chapter 3).
 
 Each function takes a model that maps ``(N, C, H, W)`` images to ``(N, classes)``
 logits, explains the logit of a target class (by default the predicted one) and returns
@@ -34,9 +34,8 @@ def _as_tensor(x, model):
     import torch
 
     dtype = next(model.parameters()).dtype
-    return torch.tensor(
-        np.asarray(x), dtype=dtype
-    )  # a copy: the caller's array is never shared
+    # a copy: the caller's array is never shared
+    return torch.tensor(np.asarray(x), dtype=dtype)
 
 
 def _targets(logits, target):
@@ -48,8 +47,8 @@ def _targets(logits, target):
 
 
 def _score(logits, targets):
-    """The sum over the batch of each image's target logit: its gradient is per image.
-    """
+    """The sum over the batch of each image's target logit:
+    its gradient is per image."""
     return logits.gather(1, targets[:, None]).sum()
 
 
@@ -102,11 +101,11 @@ def upsample(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def grad_cam(
     model, layer, x: np.ndarray, target=None, upsampled: bool = True
 ) -> np.ndarray:
-    """Grad-CAM maps ``(N, H, W)`` (or ``(N, h, w)`` at the layer's resolution with
-    ``upsampled=False``).
+    """Grad-CAM maps ``(N, H, W)`` (or ``(N, h, w)`` at
+    the layer's resolution with ``upsampled=False``).
 
-    ``alpha_k = mean_ij dscore/dA_kij`` (3.16); ``map = ReLU(sum_k alpha_k A_k)``
-    (3.17).
+    ``alpha_k = mean_ij dscore/dA_kij`` (3.16);
+    ``map = ReLU(sum_k alpha_k A_k)`` (3.17).
     """
     activations, gradients = activations_and_gradients(model, layer, x, target)
     alpha = gradients.mean(axis=(2, 3), keepdims=True)  # (3.16): (N, K, 1, 1)
@@ -144,15 +143,14 @@ def integrated_gradients(
     weights[[0, -1]] /= 2  # trapezoidal rule
     attributions, gaps = [], []
     for image, base, label in zip(x_t, base_t, targets):
-        path = (base + alphas[:, None, None, None] * (image - base)).requires_grad_(
-            True
-        )  # (steps + 1, C, H, W)
+        # (steps + 1, C, H, W)
+        path = base + alphas[:, None, None, None] * (image - base)
+        path.requires_grad_(True)
         logits = model(path)
         scores = logits[:, label]
         (grad,) = torch.autograd.grad(scores.sum(), path)
-        attribution = (image - base) * (weights[:, None, None, None] * grad).sum(
-            dim=0
-        )  # (3.18)
+        # (3.18)
+        attribution = (image - base) * (weights[:, None, None, None] * grad).sum(dim=0)
         attributions.append(attribution.detach().numpy())
         gaps.append((attribution.sum() - (scores[-1] - scores[0])).item())  # (3.19)
     return np.stack(attributions), np.array(gaps)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 
 class SourceCode:
-    """Source code shown in a notebook: Markdown (highlighted) in HTML, plain text
-    elsewhere.
-    """
+    """Source code shown in a notebook: Markdown (highlighted) in HTML,
+    plain text elsewhere."""
 
     def __init__(self, text: str, origin: str):
         self.text, self.origin = text, origin
@@ -19,8 +18,8 @@ class SourceCode:
 
 
 def show_source(obj) -> SourceCode:
-    """Show the code of a ``dlbook`` function or class in a chapter, straight from the
-    package.
+    """Show the code of a ``dlbook`` function or class in a chapter,
+    straight from the package.
 
     The chapter then displays the very code that later chapters import; nbval compares
     the stored output with the package's current source, so the two cannot drift apart.

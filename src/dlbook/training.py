@@ -1,5 +1,5 @@
-"""The course's training loops: :func:`fit_numpy` for the NumPy layers, :func:`fit` for
-torch.
+"""The course's training loops: :func:`fit_numpy` for the NumPy layers,
+:func:`fit` for torch.
 
 Both train in shuffled mini-batches, return a :class:`History` of per-epoch records and
 print one summary line. The progress bar (tqdm, on stderr) redraws in place while a
@@ -33,9 +33,8 @@ __all__ = [
 
 
 def progress(iterable: Iterable, desc: str = "", total: int | None = None) -> Iterable:
-    """Wrap ``iterable`` in a transient text progress bar (or return it as is when
-    disabled).
-    """
+    """Wrap ``iterable`` in a transient text progress bar
+    (or return it as is when disabled)."""
     if os.environ.get("DLBOOK_PROGRESS", "1") == "0":
         return iterable
     return tqdm(
@@ -52,9 +51,8 @@ def progress(iterable: Iterable, desc: str = "", total: int | None = None) -> It
 def minibatches(
     n: int, batch_size: int, rng: np.random.Generator | None = None
 ) -> Iterator[np.ndarray]:
-    """Yield index arrays that cover ``range(n)`` in batches (shuffled when ``rng`` is
-    given).
-    """
+    """Yield index arrays that cover ``range(n)`` in batches
+    (shuffled when ``rng`` is given)."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     order = rng.permutation(n) if rng is not None else np.arange(n)
@@ -64,9 +62,8 @@ def minibatches(
 
 @dataclass
 class History:
-    """Per-epoch records of a training run: ``history["val_acc"]`` is a list over
-    epochs.
-    """
+    """Per-epoch records of a training run:
+    ``history["val_acc"]`` is a list over epochs."""
 
     records: list[dict[str, float]] = field(default_factory=list)
 
@@ -104,8 +101,8 @@ def train_epoch(
     batch_losses: list | None = None,
     desc: str = "",
 ) -> float:
-    """One pass of a NumPy model over ``(X, y)`` in shuffled mini-batches; the mean
-    training loss.
+    """One pass of a NumPy model over ``(X, y)`` in shuffled mini-batches;
+    the mean training loss.
 
     ``loss_fn(outputs, targets)`` returns ``(loss, dL/doutputs)``;
     ``augment(inputs, rng)`` transforms each batch; ``scheduler.step()`` runs after
@@ -133,9 +130,8 @@ def evaluate(
     loss_fn: Callable = softmax_cross_entropy,
     batch_size: int | None = None,
 ) -> tuple[float, float]:
-    """``(mean loss, accuracy)`` of a NumPy classifier in evaluation mode (in batches if
-    given).
-    """
+    """``(mean loss, accuracy)`` of a NumPy classifier in evaluation mode
+    (in batches if given)."""
     model.eval()
     step = batch_size or len(X)
     logits = np.concatenate(
@@ -160,8 +156,8 @@ def fit_numpy(
     desc: str = "NumPy",
     **epoch_options,
 ) -> History:
-    """Train a NumPy model for ``epochs`` epochs of :func:`train_epoch`; return its
-    :class:`History`.
+    """Train a NumPy model for ``epochs`` epochs of :func:`train_epoch`;
+    return its :class:`History`.
 
     ``validation=(X_val, y_val)`` adds ``val_loss`` and ``val_acc`` to each epoch's
     record (computed in batches of ``eval_batch_size`` when given). ``scheduler.step()``

@@ -13,8 +13,8 @@ __all__ = ["check_run_time", "get_device", "seed_everything", "set_threads", "ti
 
 
 def seed_everything(seed: int = 0) -> np.random.Generator:
-    """Seed Python's, NumPy's and (if installed) torch's generators; return a NumPy
-    Generator.
+    """Seed Python's, NumPy's and (if installed) torch's generators;
+    return a NumPy Generator.
 
     Chapters draw their own random numbers from the returned Generator; the global seeds
     make library code that uses the global state (torch's initializers, for one)
@@ -48,8 +48,8 @@ def set_threads(n: int | None = None) -> int:
 
 
 def get_device(prefer: str | None = None):
-    """``torch.device("cuda")`` when a GPU is present (or ``prefer`` asks for one), else
-    CPU.
+    """``torch.device("cuda")`` when a GPU is present (or ``prefer`` asks for one),
+    else CPU.
 
     ``DLBOOK_DEVICE=cpu`` forces the CPU, which is what the book's stored outputs were
     made on.
@@ -64,9 +64,8 @@ def get_device(prefer: str | None = None):
 
 @contextmanager
 def timer():
-    """``with timer() as t: ...`` then ``t()`` gives the elapsed seconds (frozen at
-    exit).
-    """
+    """``with timer() as t: ...`` then ``t()`` gives the elapsed seconds
+    (frozen at exit)."""
     start = time.perf_counter()
     end: list[float] = []
     yield lambda: (end[0] if end else time.perf_counter()) - start
@@ -74,8 +73,8 @@ def timer():
 
 
 def check_run_time(start: float, budget: float) -> float:
-    """Print the chapter's run time since ``start`` (``time.perf_counter()``) beside its
-    budget.
+    """Print the chapter's run time since ``start``
+    (``time.perf_counter()``) beside its budget.
 
     The budget (seconds on CI's 2-core CPU) is enforced only where ``CI`` is set: CI
     fails when a chapter becomes slower than its budget, and a learner on a slower
@@ -83,7 +82,8 @@ def check_run_time(start: float, budget: float) -> float:
     """
     elapsed = time.perf_counter() - start
     print(
-        f"this chapter ran in {elapsed:.0f} s here; its budget is {budget:.0f} s on CI's 2-core CPU"
+        f"this chapter ran in {elapsed:.0f} s here; "
+        f"its budget is {budget:.0f} s on CI's 2-core CPU"
     )
     if os.environ.get("CI") and elapsed > budget:
         raise AssertionError(

@@ -1,5 +1,5 @@
-"""Grading: the checks behind the graded exercises, and each chapter's reference
-answers.
+"""Grading: the checks behind the graded exercises,
+and each chapter's reference answers.
 
 - :mod:`dlbook.grading.checks`: call a learner's function safely (:func:`answer_of`:
   placeholders, exceptions, infinite loops, inputs changed in place) and compare its

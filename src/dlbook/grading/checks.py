@@ -1,5 +1,5 @@
-"""Checks for the graded exercises: each failure says what is wrong in one clear
-sentence.
+"""Checks for the graded exercises:
+each failure says what is wrong in one clear sentence.
 
 The otter-grader tests of ``solutions/*.ipynb`` call these helpers, so a learner sees
 "sigmoid returned shape (3,) but the answer has shape (3, 4)" rather than a bare
@@ -108,8 +108,8 @@ def _copy(value: Any) -> Any:
 
 
 def _where_in(fn: Callable, error: Exception) -> str:
-    """`` at line N of f (`code`)``: the deepest line of the learner's code in the
-    traceback.
+    """`` at line N of f (`code`)``: the deepest
+    line of the learner's code in the traceback.
 
     The learner's code is what lives in the file (notebook cell) that ``fn`` was defined
     in; N counts from the ``def`` line of the function ``f`` that holds it.
@@ -143,16 +143,17 @@ def _check_unchanged(fn: Callable, name: str, originals: tuple, copies: tuple) -
             before, after, equal_nan=True
         ):
             raise AssertionError(
-                f"{name} changed its input {arg_name} in place; the question asks to leave the "
-                f"inputs unchanged: work on a copy ({arg_name} = {arg_name}.copy())"
+                f"{name} changed its input {arg_name} in place; "
+                "the question asks to leave the inputs unchanged: "
+                f"work on a copy ({arg_name} = {arg_name}.copy())"
             )
 
 
 def check_array(
     name: str, got: Any, expected: np.ndarray, rtol: float = 1e-6, atol: float = 1e-8
 ) -> None:
-    """Assert that ``got`` is an array of ``expected``'s shape, finite, and close to it.
-    """
+    """Assert that ``got`` is an array of ``expected``'s shape, finite,
+    and close to it."""
     expected = np.asarray(expected, dtype=np.float64)
     if got is None:
         raise AssertionError(
@@ -177,14 +178,16 @@ def check_array(
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         raise AssertionError(
-            f"{name} holds {int(bad.sum())} NaN or infinite value(s) (first at index {where}): "
+            f"{name} holds {int(bad.sum())} NaN or infinite value(s) "
+            f"(first at index {where}): "
             "look for overflow, log(0) or a division by zero"
         )
     wrong = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
     if wrong.any():
         where = tuple(int(i) for i in np.argwhere(wrong)[0])
         raise AssertionError(
-            f"{name} is wrong in {int(wrong.sum())} of {got.size} entries; first at index {where}: "
+            f"{name} is wrong in {int(wrong.sum())} of {got.size} entries; "
+            f"first at index {where}: "
             f"got {got[where]:.6g}, expected {expected[where]:.6g}"
         )
 
@@ -204,16 +207,16 @@ def check_scalar(
 
 
 def check_tuple(name: str, got: Any, length: int) -> tuple:
-    """Assert that ``got`` is a tuple (or list) of ``length`` items and return it as a
-    tuple.
-    """
+    """Assert that ``got`` is a tuple (or list) of
+    ``length`` items and return it as a tuple."""
     if got is None:
         raise AssertionError(
             f"{name} is None: did the function forget to `return` its result?"
         )
     if not isinstance(got, (tuple, list)) or len(got) != length:
         raise AssertionError(
-            f"{name} should be a tuple of {length} items, but it is {type(got).__name__} {got!r:.80}"
+            f"{name} should be a tuple of {length} items, "
+            f"but it is {type(got).__name__} {got!r:.80}"
         )
     return tuple(got)
 
@@ -221,8 +224,8 @@ def check_tuple(name: str, got: Any, length: int) -> tuple:
 def call_and_check(
     fn: Callable, reference: Callable, *args, name: str | None = None, **tol
 ) -> None:
-    """Compare the learner's ``fn(*args)`` with ``reference(*args)`` on the same inputs.
-    """
+    """Compare the learner's ``fn(*args)`` with
+    ``reference(*args)`` on the same inputs."""
     name = name or getattr(fn, "__name__", "the answer")
     check_array(
         f"{name}(...)", answer_of(fn, *args, name=name), reference(*args), **tol

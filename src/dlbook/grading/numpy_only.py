@@ -45,8 +45,8 @@ def _names(code: types.CodeType) -> set[str]:
 def forbidden_uses(
     fn: Callable, forbidden: tuple[str, ...], _seen: set | None = None
 ) -> list[str]:
-    """What ``fn`` (and the notebook functions it calls) takes from the ``forbidden``
-    modules.
+    """What ``fn`` (and the notebook functions it
+    calls) takes from the ``forbidden`` modules.
 
     Looks at the names its code refers to (globals, imports, closures), and follows them
     into the other Python functions it calls (the learner's helpers; NumPy's and
@@ -71,9 +71,8 @@ def forbidden_uses(
         if module:
             found.append(f"{name} (from {module})")
         elif isinstance(value, types.FunctionType) and not _trusted(value):
-            uses = forbidden_uses(
-                value, forbidden, seen
-            )  # a notebook function it calls
+            # a notebook function it calls
+            uses = forbidden_uses(value, forbidden, seen)
             found += [f"{name} -> {use}" for use in uses]
     return sorted(set(found))
 

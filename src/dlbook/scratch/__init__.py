@@ -1,5 +1,5 @@
-"""The from-scratch library: NumPy code that the chapters derive, one module per
-concept.
+"""The from-scratch library: NumPy code that the chapters derive,
+one module per concept.
 
 - :mod:`~dlbook.scratch.neuron`: one neuron, activations, losses, gradient descent
   (chapter 1);

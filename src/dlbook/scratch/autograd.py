@@ -22,9 +22,8 @@ __all__ = ["Value"]
 
 
 class Value:
-    """One number in a computational graph, with its gradient ``grad`` =
-    d(output)/d(self).
-    """
+    """One number in a computational graph,
+    with its gradient ``grad`` = d(output)/d(self)."""
 
     __slots__ = ("data", "grad", "_children", "_local_grads", "_op")
 
@@ -48,19 +47,19 @@ class Value:
     def _lift(other: Value | float) -> Value:
         return other if isinstance(other, Value) else Value(other)
 
-    # --- the operations: a value and its local derivatives -----------------------------------
+    # --- the operations: a value and its local derivatives ----------------------------
 
     def __add__(self, other: Value | float) -> Value:
         other = self._lift(other)
-        return Value(
-            self.data + other.data, (self, other), (1.0, 1.0), "+"
-        )  # d(a+b)/da = d(a+b)/db = 1
+        # d(a+b)/da = d(a+b)/db = 1
+        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")
 
     def __mul__(self, other: Value | float) -> Value:
         other = self._lift(other)
+        # d(ab)/da = b
         return Value(
             self.data * other.data, (self, other), (other.data, self.data), "*"
-        )  # d(ab)/da = b
+        )
 
     def __pow__(self, exponent: float) -> Value:
         if isinstance(exponent, Value):
@@ -73,23 +72,22 @@ class Value:
         return Value(out, (self,), (out,), "exp")  # d(e^x)/dx = e^x
 
     def log(self) -> Value:
-        return Value(
-            math.log(self.data), (self,), (1.0 / self.data,), "log"
-        )  # d(ln x)/dx = 1/x
+        # d(ln x)/dx = 1/x
+        return Value(math.log(self.data), (self,), (1.0 / self.data,), "log")
 
     def tanh(self) -> Value:
         out = math.tanh(self.data)
-        return Value(
-            out, (self,), (1.0 - out**2,), "tanh"
-        )  # d(tanh x)/dx = 1 - tanh(x)^2
+        # d(tanh x)/dx = 1 - tanh(x)^2
+        return Value(out, (self,), (1.0 - out**2,), "tanh")
 
     def relu(self) -> Value:
         positive = self.data > 0
+        # 1 if x > 0
         return Value(
             self.data if positive else 0.0, (self,), (float(positive),), "relu"
-        )  # 1 if x > 0
+        )
 
-    # --- everything else is built from the operations above ----------------------------------
+    # --- everything else is built from the operations above ---------------------------
 
     def __neg__(self) -> Value:
         return self * -1.0
@@ -115,12 +113,11 @@ class Value:
     def sigmoid(self) -> Value:
         return 1.0 / (1.0 + (-self).exp())
 
-    # --- reverse mode ------------------------------------------------------------------------
+    # --- reverse mode -----------------------------------------------------------------
 
     def topological_order(self) -> list[Value]:
-        """Every node this one depends on, each after all of its children (iterative
-        DFS).
-        """
+        """Every node this one depends on, each after all of its children
+        (iterative DFS)."""
         order: list[Value] = []
         visited: set[int] = set()
         stack: list[tuple[Value, bool]] = [(self, False)]

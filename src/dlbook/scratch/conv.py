@@ -1,5 +1,5 @@
-"""Convolution and pooling layers in NumPy, with hand-written backward passes (chapter
-3).
+"""Convolution and pooling layers in NumPy, with hand-written backward passes
+(chapter 3).
 
 The layers follow the conventions of :mod:`dlbook.scratch.layers`
 (``forward``/``backward``, ``params`` and ``grads`` dicts updated in place,
@@ -70,11 +70,13 @@ def conv_output_size(
     span = dilation * (kernel - 1) + 1  # the receptive field's extent
     if stride < 1 or kernel < 1 or dilation < 1 or padding < 0:
         raise ValueError(
-            f"kernel, stride, dilation must be >= 1 and padding >= 0: {kernel, stride, dilation, padding}"
+            "kernel, stride, dilation must be >= 1 and padding >= 0: "
+            f"{kernel, stride, dilation, padding}"
         )
     if size + 2 * padding < span:
         raise ValueError(
-            f"the kernel's extent {span} exceeds the padded input size {size + 2 * padding}"
+            f"the kernel's extent {span} exceeds "
+            f"the padded input size {size + 2 * padding}"
         )
     return (size + 2 * padding - span) // stride + 1
 
@@ -104,8 +106,8 @@ def conv2d_forward_loops(
     padding=0,
     dilation=1,
 ) -> np.ndarray:
-    """The definition (3.1), one output number at a time: slow, but the reference for
-    the rest.
+    """The definition (3.1), one output number at a time: slow,
+    but the reference for the rest.
 
     ``x``: ``(N, C_in, H, W)``; ``weight``: ``(C_out, C_in, k_h, k_w)``; ``bias``:
     ``(C_out,)``. Returns ``(N, C_out, H_out, W_out)``.
@@ -121,8 +123,8 @@ def conv2d_forward_loops(
         for o in range(c_out):
             for i in range(h_out):
                 for j in range(w_out):
-                    # the receptive field of output (i, j): every input channel, k_h x
-                    # k_w taps
+                    # the receptive field of output (i, j):
+                    # every input channel, k_h x k_w taps
                     window = xp[
                         n,
                         :,
@@ -177,9 +179,8 @@ def col2im(
     )
     n, c, h, w = x_shape
     blocks = cols.reshape(c, kh, kw, n, h_out, w_out)
-    padded = np.zeros(
-        (c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype
-    )  # channel-first, like cols
+    # channel-first, like cols
+    padded = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
     for p in range(kh):
         for q in range(kw):
             rows = slice(p * dh, p * dh + sh * (h_out - 1) + 1, sh)
@@ -203,9 +204,8 @@ def conv2d_forward(
     _, _, _, _, (h_out, w_out) = _geometry(
         x.shape, weight.shape[2:], stride, padding, dilation
     )
-    cols = im2col(
-        x, weight.shape[2:], stride, padding, dilation
-    )  # (C k k, N H_out W_out)
+    # (C k k, N H_out W_out)
+    cols = im2col(x, weight.shape[2:], stride, padding, dilation)
     out = weight.reshape(c_out, -1) @ cols  # (3.6): (C_out, N H_out W_out)
     if bias is not None:
         out += bias[:, None]
@@ -226,9 +226,8 @@ def conv2d_backward(
     ``(dL/dx, dL/dweight, dL/dbias)``, by (3.9), (3.7) and (3.8). ``dL/dx`` is None when
     ``input_grad`` is false."""
     c_out = weight.shape[0]
-    grad_mat = grad_out.transpose(1, 0, 2, 3).reshape(
-        c_out, -1
-    )  # (C_out, N H_out W_out)
+    # (C_out, N H_out W_out)
+    grad_mat = grad_out.transpose(1, 0, 2, 3).reshape(c_out, -1)
     grad_weight = (grad_mat @ cols.T).reshape(weight.shape)  # (3.7)
     grad_bias = grad_mat.sum(axis=1)  # (3.8)
     if not input_grad:
@@ -301,7 +300,7 @@ class Conv2d(Layer):
         return grad_x
 
 
-# --- pooling --------------------------------------------------------------------------------------
+# --- pooling --------------------------------------------------------------------------
 
 
 def _pool_geometry(x_shape, kernel, stride, padding):
@@ -326,9 +325,8 @@ def _offsets(kernel, stride, out_hw):
 
 
 def max_pool2d_forward(x: np.ndarray, kernel, stride=None, padding=0) -> np.ndarray:
-    """Max pooling (3.10): the running maximum over the kernel offsets; ``stride``
-    defaults to the kernel.
-    """
+    """Max pooling (3.10): the running maximum over the kernel offsets;
+    ``stride`` defaults to the kernel."""
     kernel, stride, pad, out_hw = _pool_geometry(x.shape, kernel, stride, padding)
     xp = _pad(x, pad, value=-np.inf)  # padding never wins
     out = None
@@ -361,8 +359,8 @@ def max_pool2d_backward(
 
 
 def avg_pool2d_forward(x: np.ndarray, kernel, stride=None, padding=0) -> np.ndarray:
-    """Average pooling (3.11); zero padding counts in the average (PyTorch's default).
-    """
+    """Average pooling (3.11); zero padding counts in the average
+    (PyTorch's default)."""
     kernel, stride, pad, out_hw = _pool_geometry(x.shape, kernel, stride, padding)
     xp = _pad(x, pad)
     total = None
@@ -377,8 +375,7 @@ def avg_pool2d_backward(
     grad_out: np.ndarray, x_shape, kernel, stride=None, padding=0
 ) -> np.ndarray:
     """dL/dx of average pooling (3.13): every input of a window receives
-    ``1 / (k_h k_w)`` of its gradient.
-    """
+    ``1 / (k_h k_w)`` of its gradient."""
     kernel, stride, (ph, pw), out_hw = _pool_geometry(x_shape, kernel, stride, padding)
     n, c, h, w = x_shape
     share = grad_out / np.asarray(kernel[0] * kernel[1], dtype=grad_out.dtype)
@@ -389,9 +386,8 @@ def avg_pool2d_backward(
 
 
 class MaxPool2d(Layer):
-    """Max pooling over ``kernel_size`` windows moved by ``stride`` (default: the kernel
-    size).
-    """
+    """Max pooling over ``kernel_size`` windows moved by ``stride``
+    (default: the kernel size)."""
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
@@ -409,9 +405,8 @@ class MaxPool2d(Layer):
 
 
 class AvgPool2d(Layer):
-    """Average pooling over ``kernel_size`` windows moved by ``stride`` (default: the
-    kernel size).
-    """
+    """Average pooling over ``kernel_size`` windows moved by ``stride``
+    (default: the kernel size)."""
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
@@ -429,8 +424,7 @@ class AvgPool2d(Layer):
 
 class Flatten(Layer):
     """``(N, C, H, W) -> (N, C H W)``, the bridge from convolutions to
-    :class:`dlbook.scratch.layers.Linear`.
-    """
+    :class:`dlbook.scratch.layers.Linear`."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x_shape = x.shape

@@ -36,8 +36,8 @@ __all__ = [
 
 
 class Layer:
-    """Base class: the parameters, the child layers and the mode, written once for every
-    layer.
+    """Base class: the parameters, the child layers and the mode,
+    written once for every layer.
 
     A layer keeps its own parameters in ``own_params`` (and their gradients in
     ``own_grads``, same keys), set with :meth:`set_params`. Any attribute that is a
@@ -66,8 +66,8 @@ class Layer:
         self.own_grads = {k: np.zeros_like(v) for k, v in params.items()}
 
     def children(self) -> dict[str, Layer]:
-        """The layers held in attributes, by name (``"blocks.0"`` for a list's items).
-        """
+        """The layers held in attributes, by name
+        (``"blocks.0"`` for a list's items)."""
         found = {}
         for name, value in vars(self).items():
             if isinstance(value, Layer):
@@ -80,9 +80,8 @@ class Layer:
         return found
 
     def named_params(self, prefix: str = "", seen: set | None = None):
-        """``(name, parameter, gradient)`` for this layer's and every child's
-        parameters, once each.
-        """
+        """``(name, parameter, gradient)`` for this layer's
+        and every child's parameters, once each."""
         seen = set() if seen is None else seen
         for name, param in self.own_params.items():
             if id(param) not in seen:
@@ -93,21 +92,19 @@ class Layer:
 
     @property
     def params(self) -> dict[str, np.ndarray]:
-        """Every parameter below this layer, by dotted name (what an optimizer updates).
-        """
+        """Every parameter below this layer, by dotted name
+        (what an optimizer updates)."""
         return {name: param for name, param, _ in self.named_params()}
 
     @property
     def grads(self) -> dict[str, np.ndarray]:
-        """The gradient arrays of :attr:`params`, same keys; backward passes fill them
-        in place.
-        """
+        """The gradient arrays of :attr:`params`, same keys;
+        backward passes fill them in place."""
         return {name: grad for name, _, grad in self.named_params()}
 
     def train(self, mode: bool = True) -> Layer:
-        """Training mode (``mode=False``: evaluation mode) for this layer and all below
-        it.
-        """
+        """Training mode (``mode=False``: evaluation
+        mode) for this layer and all below it."""
         self.training = mode
         for child in self.children().values():
             child.train(mode)
@@ -133,9 +130,8 @@ def init_weight(
     variances = {"he": 2.0 / fan_in, "xavier": 2.0 / (fan_in + fan_out), "normal": 1.0}
     if init not in variances:
         raise ValueError(f"init must be one of {sorted(variances)}, not {init!r}")
-    return (rng.standard_normal((fan_in, fan_out)) * np.sqrt(variances[init])).astype(
-        dtype
-    )
+    std = np.sqrt(variances[init])
+    return (rng.standard_normal((fan_in, fan_out)) * std).astype(dtype)
 
 
 class Linear(Layer):
@@ -165,9 +161,8 @@ class Linear(Layer):
 
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
         np.matmul(self.x.T, grad, out=self.own_grads["W"])  # (2.8): dL/dW = x^T dL/dy
-        np.sum(
-            grad, axis=0, out=self.own_grads["b"]
-        )  # (2.9): dL/db = sum over the batch
+        # (2.9): dL/db = sum over the batch
+        np.sum(grad, axis=0, out=self.own_grads["b"])
         if not self.input_grad:
             return None
         return grad @ self.own_params["W"].T  # (2.10): dL/dx = dL/dy W^T
@@ -185,20 +180,20 @@ class ReLU(Layer):
 
 
 class Sigmoid(Layer):
-    """``1 / (1 + exp(-x))``, element-wise, computed without overflow for large ``|x|``.
-    """
+    """``1 / (1 + exp(-x))``, element-wise,
+    computed without overflow for large ``|x|``."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+        # (2.2)
         self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(
             x.dtype, copy=False
-        )  # (2.2)
+        )
         return self.out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        return (
-            grad * self.out * (1 - self.out)
-        )  # (2.11), (2.13): sigmoid' = s (1 - s), at the output s
+        # (2.11), (2.13): sigmoid' = s (1 - s), at the output s
+        return grad * self.out * (1 - self.out)
 
 
 class Tanh(Layer):
@@ -236,9 +231,8 @@ class Dropout(Layer):
 
 
 class Sequential(Layer):
-    """Layers applied in order; their parameters are named ``"<index>.<name>"`` (as in
-    PyTorch).
-    """
+    """Layers applied in order; their parameters are named ``"<index>.<name>"``
+    (as in PyTorch)."""
 
     def __init__(self, *layers: Layer):
         super().__init__()
@@ -259,20 +253,18 @@ class Sequential(Layer):
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
-    """``log softmax`` along the last axis, stable for any finite logits (log-sum-exp
-    trick).
-    """
-    shifted = logits - logits.max(
-        axis=-1, keepdims=True
-    )  # (2.15): the largest becomes 0
+    """``log softmax`` along the last axis, stable for any finite logits
+    (log-sum-exp trick)."""
+    # (2.15): the largest becomes 0
+    shifted = logits - logits.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def softmax_cross_entropy(
     logits: np.ndarray, labels: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    """Mean cross-entropy of ``softmax(logits)`` against integer ``labels``, and its
-    gradient.
+    """Mean cross-entropy of ``softmax(logits)`` against integer ``labels``,
+    and its gradient.
 
     ``logits``: ``(N, K)``; ``labels``: ``(N,)`` integers in ``[0, K)``. Returns
     ``(loss, dL/dlogits)`` with the gradient ``(softmax(logits) - onehot(labels)) / N``.

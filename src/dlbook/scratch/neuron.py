@@ -88,9 +88,8 @@ def fit_linear_regression_gd(
     w0: np.ndarray | None = None,
     b0: float = 0.0,
 ) -> tuple[np.ndarray, float, list[float]]:
-    """Full-batch gradient descent (1.17) on the MSE of ŷ = X w + b; returns (w, b,
-    losses).
-    """
+    """Full-batch gradient descent (1.17) on the MSE of ŷ = X w + b; returns
+    (w, b, losses)."""
     n = len(X)
     w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=np.float64)
     b = float(b0)
@@ -113,9 +112,8 @@ def fit_logistic_regression_gd(
     w0: np.ndarray | None = None,
     b0: float = 0.0,
 ) -> tuple[np.ndarray, float, list[float]]:
-    """Gradient descent on the cross-entropy of one sigmoid neuron; returns (w, b,
-    losses).
-    """
+    """Gradient descent on the cross-entropy of one sigmoid neuron; returns
+    (w, b, losses)."""
     n = len(X)
     w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=np.float64)
     b = float(b0)
@@ -132,9 +130,8 @@ def fit_logistic_regression_gd(
 def perceptron_train(
     X: np.ndarray, y: np.ndarray, epochs: int
 ) -> tuple[np.ndarray, float, list[int]]:
-    """Rosenblatt's rule (1.19) on labels y ∈ {0, 1}; returns (w, b, mistakes per
-    epoch).
-    """
+    """Rosenblatt's rule (1.19) on labels y ∈ {0, 1}; returns
+    (w, b, mistakes per epoch)."""
     w, b = np.zeros(X.shape[1]), 0.0
     mistakes = []
     for _ in range(epochs):

@@ -17,9 +17,8 @@ __all__ = ["SGD", "Adam", "CosineDecay", "ExponentialDecay", "Optimizer", "StepD
 
 
 class Optimizer:
-    """Common part: the parameters, their gradients, the learning rate and the step
-    count.
-    """
+    """Common part: the parameters, their gradients,
+    the learning rate and the step count."""
 
     def __init__(
         self,
@@ -30,7 +29,8 @@ class Optimizer:
     ):
         if set(params) != set(grads):
             raise KeyError(
-                f"params and grads must have the same keys: {sorted(params)} vs {sorted(grads)}"
+                "params and grads must have the same keys: "
+                f"{sorted(params)} vs {sorted(grads)}"
             )
         self.params, self.grads = params, grads
         self.lr, self.weight_decay = lr, weight_decay
@@ -53,8 +53,8 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Gradient descent (2.18), with heavy-ball momentum (2.19) when ``momentum > 0``.
-    """
+    """Gradient descent (2.18), with heavy-ball momentum
+    (2.19) when ``momentum > 0``."""
 
     def __init__(
         self, params, grads, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
@@ -74,8 +74,7 @@ class SGD(Optimizer):
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba): moving averages of the gradient and its square,
-    bias-corrected.
-    """
+    bias-corrected."""
 
     def __init__(
         self,
@@ -100,9 +99,10 @@ class Adam(Optimizer):
         v += (1 - self.beta2) * grad * grad
         m_hat_scale = 1 / (1 - self.beta1**self.steps)  # (2.21): bias corrections
         v_hat_scale = 1 / (1 - self.beta2**self.steps)
+        # (2.21)
         self.params[name] -= (
             self.lr * m_hat_scale * m / (np.sqrt(v * v_hat_scale) + self.eps)
-        )  # (2.21)
+        )
 
 
 class StepDecay:
@@ -116,15 +116,13 @@ class StepDecay:
 
     def step(self) -> None:
         self.epoch += 1
-        self.optimizer.lr = self.base_lr * self.gamma ** (
-            self.epoch // self.step_size
-        )  # (2.22)
+        # (2.22)
+        self.optimizer.lr = self.base_lr * self.gamma ** (self.epoch // self.step_size)
 
 
 class ExponentialDecay:
-    """Multiply the learning rate by ``gamma`` at every ``step()`` (2.22), like
-    ``ExponentialLR``.
-    """
+    """Multiply the learning rate by ``gamma`` at every ``step()`` (2.22),
+    like ``ExponentialLR``."""
 
     def __init__(self, optimizer: Optimizer, gamma: float):
         self.optimizer, self.gamma = optimizer, gamma

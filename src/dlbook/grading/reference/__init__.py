@@ -1,5 +1,5 @@
-"""Reference answers of the graded exercises, one module per chapter, written with
-PyTorch.
+"""Reference answers of the graded exercises, one module per chapter,
+written with PyTorch.
 
 - :mod:`~dlbook.grading.reference.neurons`: chapter 1 (a neuron and gradient descent);
 - :mod:`~dlbook.grading.reference.backprop`: chapter 2 (backpropagation and the MLP);

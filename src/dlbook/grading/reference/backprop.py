@@ -1,5 +1,5 @@
-"""Reference answers for the graded exercises of chapter 2 (backpropagation and the
-MLP).
+"""Reference answers for the graded exercises of chapter 2
+(backpropagation and the MLP).
 
 Each is the computation written with torch and autograd in float64, so the exercise
 checks never hold the NumPy solution. Inputs and outputs are NumPy arrays.
@@ -25,18 +25,16 @@ def _t(a, grad: bool = False):
 
 
 def linear_backward(x, W, b, grad_out) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(dL/dx, dL/dW, dL/db)`` of ``y = x W + b`` for the upstream gradient
-    ``grad_out``.
-    """
+    """``(dL/dx, dL/dW, dL/db)`` of ``y = x W + b``
+    for the upstream gradient ``grad_out``."""
     x_t, W_t, b_t = (_t(a, grad=True) for a in (x, W, b))
     ((x_t @ W_t + b_t) * _t(grad_out)).sum().backward()
     return x_t.grad.numpy(), W_t.grad.numpy(), b_t.grad.numpy()
 
 
 def softmax_cross_entropy(logits, labels) -> tuple[float, np.ndarray]:
-    """Mean cross-entropy of ``softmax(logits)`` against integer ``labels``, and
-    dL/dlogits.
-    """
+    """Mean cross-entropy of ``softmax(logits)`` against integer ``labels``,
+    and dL/dlogits."""
     import torch
 
     logits_t = _t(logits, grad=True)
@@ -46,9 +44,8 @@ def softmax_cross_entropy(logits, labels) -> tuple[float, np.ndarray]:
 
 
 def adam_steps(param, grads, lr, beta1, beta2, eps) -> list[tuple[np.ndarray, ...]]:
-    """``torch.optim.Adam`` from zero moments: ``(param, m, v)`` after each gradient in
-    ``grads``.
-    """
+    """``torch.optim.Adam`` from zero moments:
+    ``(param, m, v)`` after each gradient in ``grads``."""
     import torch
 
     param_t = _t(param, grad=True)

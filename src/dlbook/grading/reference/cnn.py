@@ -1,5 +1,5 @@
-"""Reference answers for the graded exercises of chapter 3 (convolutional networks), in
-PyTorch.
+"""Reference answers for the graded exercises of chapter 3 (convolutional networks),
+in PyTorch.
 
 Each reference is the computation written with torch (float64), so the exercise checks
 never hold the NumPy solution. The chapter's answers must be NumPy only:
@@ -79,18 +79,16 @@ def im2col(
     """
     import torch
 
-    cols = torch.nn.functional.unfold(
-        _t(x), (kh, kw), stride=stride, padding=padding
-    )  # (N, C kh kw, L)
+    # (N, C kh kw, L)
+    cols = torch.nn.functional.unfold(_t(x), (kh, kw), stride=stride, padding=padding)
     return cols.permute(1, 0, 2).reshape(cols.shape[1], -1).numpy()
 
 
 def max_pool2d_backward(
     x: np.ndarray, grad_out: np.ndarray, kernel: int, stride: int
 ) -> np.ndarray:
-    """dL/dx of ``max_pool2d(x, kernel, stride)`` for the upstream gradient
-    ``grad_out``, by autograd.
-    """
+    """dL/dx of ``max_pool2d(x, kernel, stride)`` for
+    the upstream gradient ``grad_out``, by autograd."""
     import torch
 
     xt = _t(x, grad=True)
@@ -161,7 +159,6 @@ def grad_cam(model, layer, image: np.ndarray, target: int) -> np.ndarray:
 
 
 def numpy_only_answer(fn, *args, **kwargs):
-    """:func:`dlbook.grading.numpy_only_answer` with this chapter's :data:`FORBIDDEN`
-    modules.
-    """
+    """:func:`dlbook.grading.numpy_only_answer` with
+    this chapter's :data:`FORBIDDEN` modules."""
     return _numpy_only_answer(fn, *args, forbidden=FORBIDDEN, **kwargs)

@@ -1,5 +1,5 @@
-"""Reference answers for the graded exercises of chapter 1 (a neuron and gradient
-descent).
+"""Reference answers for the graded exercises of chapter 1
+(a neuron and gradient descent).
 
 The exercise checks compare a learner's NumPy code with these: each is the same
 computation written with torch and autograd, so the checks never contain the NumPy
@@ -14,8 +14,8 @@ import numpy as np
 def gd_step(
     w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray, lr: float
 ) -> tuple[np.ndarray, float]:
-    """One gradient-descent step on the MSE of the linear model X w + b (exercise 1.3).
-    """
+    """One gradient-descent step on the MSE of the linear model X w + b
+    (exercise 1.3)."""
     import torch
 
     w_t = torch.tensor(w, dtype=torch.float64, requires_grad=True)
@@ -36,8 +36,7 @@ def fit_logistic(
     X: np.ndarray, y: np.ndarray, lr: float, steps: int
 ) -> tuple[np.ndarray, float]:
     """Full-batch gradient descent on the mean binary cross-entropy from w = 0, b = 0
-    (exercise 1.4).
-    """
+    (exercise 1.4)."""
     import torch
 
     model = torch.nn.Linear(X.shape[1], 1, dtype=torch.float64)
