@@ -229,3 +229,24 @@ def test_broken_answers_get_clear_messages_and_zero(stem, assigned, tmp_path):
         assert message in output, (
             f"{question}: expected the message {message!r} in:\n{output[-2000:]}"
         )
+
+
+def test_an_answer_that_changes_its_inputs_in_place_loses_the_marks(assigned, tmp_path):
+    """Exercise 2.5 says "inputs left unchanged": the solution without its copies,
+    updating the caller's arrays in place, scores zero and is told why."""
+    stem = "02-backprop"
+    nb = nbformat.read(assigned[stem] / "autograder" / f"{stem}.ipynb", as_version=4)
+    (cell,) = [c for c in nb.cells if c.source.startswith("def train_mlp(")]
+    copies = "    W1, b1, W2, b2 = W1.copy(), b1.copy(), W2.copy(), b2.copy()\n"
+    assert copies in cell.source
+    cell.source = cell.source.replace(copies, "")
+    for name in ("W1", "b1", "W2", "b2"):
+        assert f"        {name} = {name} - lr" in cell.source
+        cell.source = cell.source.replace(
+            f"        {name} = {name} - lr", f"        {name} -= lr"
+        )
+    submission = tmp_path / f"{stem}.ipynb"
+    nbformat.write(nb, submission)
+    score, max_score, output = otter_run(assigned[stem], submission)["ch02-debug-mlp"]
+    assert score == 0, f"an answer that changes its inputs scores {score}/{max_score}"
+    assert "changed its input W1 in place" in output, output[-2000:]
