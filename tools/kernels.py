@@ -1,18 +1,19 @@
-"""The numerical kernels behind the stored outputs,
-and why CI checks them under other ones.
+"""The numerical kernels behind the stored outputs, and why CI checks them under others.
 
-Floating-point results depend on the kernels that compute them: NumPy's OpenBLAS picks a
-kernel for the processor (Haswell on AVX2, SkylakeX on AVX-512), PyTorch's ATen picks
-AVX2 or AVX-512 code, and MKL and oneDNN pick theirs. Two correct machines print
+Floating-point results depend on the kernels that compute them: NumPy's OpenBLAS picks
+a kernel for the processor (Haswell on AVX2, SkylakeX on AVX-512), and PyTorch's MKL
+(matrix products), oneDNN (convolutions) and ATen pick theirs. Two correct machines print
 different last digits, and a training run from the same seed ends at slightly different
 weights.
 
 `make execute` runs every notebook under :data:`VARIANT`, kernels that no machine uses
-by default: OpenBLAS's Sandybridge kernels, ATen's scalar ("default") code, MKL's
-compatible code path, oneDNN limited to AVX. The test run (nbval) uses the machine's own
-kernels, so every CI run checks the stored outputs under kernels other than those that
-made them: an output that depends on rounding fails nbval unless its cell is marked
-(CONTRIBUTING.md, "What nbval compares").
+by default: OpenBLAS's Sandybridge kernels, MKL's reproducible AVX2 path (on AVX-512 and
+AMD machines alike another path than MKL's own choice), oneDNN limited to AVX. They cost
+little time (ATen's scalar code, ``ATEN_CPU_CAPABILITY=default``, would also change the
+bits but makes the chapters up to four times slower). The test run (nbval) uses the
+machine's own kernels, so every CI run checks the stored outputs under kernels other
+than those that made them: an output that depends on rounding fails nbval unless its
+cell is marked (CONTRIBUTING.md, "What nbval compares").
 """
 
 from __future__ import annotations
@@ -23,12 +24,10 @@ import subprocess
 import sys
 
 VARIANT = {
-    # NumPy's BLAS: AVX kernels instead of Haswell/Zen/SkylakeX
+    # NumPy's BLAS: AVX kernels instead of Haswell/Zen (AVX2) or SkylakeX (AVX-512)
     "OPENBLAS_CORETYPE": "Sandybridge",
-    # PyTorch's element-wise and reduction kernels: no SIMD
-    "ATEN_CPU_CAPABILITY": "default",
-    # PyTorch's matrix products (MKL): the SSE2 code path
-    "MKL_CBWR": "COMPATIBLE",
+    # PyTorch's matrix products (MKL): its reproducible AVX2 code path
+    "MKL_CBWR": "AVX2",
     # PyTorch's convolutions (oneDNN): AVX at most
     "ONEDNN_MAX_CPU_ISA": "AVX",
 }
