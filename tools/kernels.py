@@ -1,10 +1,10 @@
-"""The numerical kernels behind the stored outputs, and why CI checks them under others.
+"""The numerical kernels behind the stored outputs, and why CI checks others.
 
 Floating-point results depend on the kernels that compute them: NumPy's OpenBLAS picks
 a kernel for the processor (Haswell on AVX2, SkylakeX on AVX-512), and PyTorch's MKL
-(matrix products), oneDNN (convolutions) and ATen pick theirs. Two correct machines print
-different last digits, and a training run from the same seed ends at slightly different
-weights.
+(matrix products), oneDNN (convolutions) and ATen pick theirs. Two correct machines
+print different last digits, and a training run from the same seed ends at slightly
+different weights.
 
 `make execute` runs every notebook under :data:`VARIANT`, kernels that no machine uses
 by default: OpenBLAS's Sandybridge kernels, MKL's reproducible AVX2 path (on AVX-512 and
