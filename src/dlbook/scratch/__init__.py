@@ -1,5 +1,4 @@
-"""The from-scratch library: NumPy code that the chapters derive,
-one module per concept.
+"""The from-scratch library: the NumPy code the chapters derive, one module a concept.
 
 - :mod:`~dlbook.scratch.neuron`: one neuron, activations, losses, gradient descent
   (chapter 1);
@@ -7,7 +6,8 @@ one module per concept.
 - :mod:`~dlbook.scratch.layers`: layers with hand-written backward passes, losses
   (chapter 2);
 - :mod:`~dlbook.scratch.optim`: SGD, Adam and learning-rate schedules (chapter 2);
-- :mod:`~dlbook.scratch.conv`: convolution and pooling (chapter 3).
+- :mod:`~dlbook.scratch.conv`: convolution and pooling (chapter 3);
+- :mod:`~dlbook.scratch.normalization`: batch normalization (chapter 3).
 
 Every layer derives from :class:`~dlbook.scratch.layers.Layer`, so layers nest. Each
 gradient is checked against finite differences and ``torch.autograd`` in ``tests/``. A
