@@ -23,6 +23,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from dlbook.utils import machine_gflops
+
 from kernels import VARIANT, kernel_config
 from notebook_setup import ROOT, code_cell_hashes, notebooks, sync
 
@@ -53,6 +55,7 @@ def execute(path: Path, kernels: dict) -> float:
     nb.metadata["dlbook"] = {
         "cell_sha256": code_cell_hashes(nb),
         "kernels": kernels,
+        "machine_gflops": round(machine_gflops(), 1),
         "run_seconds": round(seconds, 1),
     }
     nbformat.write(nb, path)

@@ -7,13 +7,14 @@ print different last digits, and a training run from the same seed ends at sligh
 different weights.
 
 `make execute` runs every notebook under :data:`VARIANT`, kernels that no machine uses
-by default: OpenBLAS's Sandybridge kernels, MKL's reproducible AVX2 path (on AVX-512 and
-AMD machines alike another path than MKL's own choice), oneDNN limited to AVX. They cost
-little time (ATen's scalar code, ``ATEN_CPU_CAPABILITY=default``, would also change the
-bits but makes the chapters up to four times slower). The test run (nbval) uses the
-machine's own kernels, so every CI run checks the stored outputs under kernels other
-than those that made them: an output that depends on rounding fails nbval unless its
-cell is marked (CONTRIBUTING.md, "What nbval compares").
+by default: OpenBLAS's Sandybridge kernels, and MKL's reproducible AVX2 path (on AVX-512
+and AMD machines alike another path than MKL's own choice), which changes every PyTorch
+training run through its linear layers. They cost little time; ATen's scalar code
+(``ATEN_CPU_CAPABILITY=default``) and oneDNN at AVX (``ONEDNN_MAX_CPU_ISA=AVX``) would
+also change the bits, but made chapter 3 two to three times slower. The test run
+(nbval) uses the machine's own kernels, so every CI run checks the stored outputs under
+kernels other than those that made them: an output that depends on
+rounding fails nbval unless its cell is marked (CONTRIBUTING.md, "What nbval compares").
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ VARIANT = {
     "OPENBLAS_CORETYPE": "Sandybridge",
     # PyTorch's matrix products (MKL): its reproducible AVX2 code path
     "MKL_CBWR": "AVX2",
-    # PyTorch's convolutions (oneDNN): AVX at most
-    "ONEDNN_MAX_CPU_ISA": "AVX",
 }
 
 _PROBE = """

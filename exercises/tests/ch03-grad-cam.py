@@ -8,8 +8,8 @@ points = 3
 @test_case(points=None, hidden=False)
 def test_grad_cam_public_1(grad_cam):
     import numpy as np
-    from dlbook import torch_reference_ch03 as reference
     from dlbook.grading import check_array
+    from dlbook.grading.reference import cnn as reference
     from dlbook.interpret import activations_and_gradients
     model, layer = reference.small_cnn(seed=3501)
     image = np.random.default_rng(3501).normal(size=(1, 12, 12))

@@ -7,9 +7,15 @@
   (chapter 2);
 - :mod:`~dlbook.scratch.optim`: SGD, Adam and learning-rate schedules (chapter 2);
 - :mod:`~dlbook.scratch.conv`: convolution and pooling (chapter 3);
-- :mod:`~dlbook.scratch.normalization`: batch normalization (chapter 3).
+- :mod:`~dlbook.scratch.normalization`: batch normalization (chapter 3);
+- :mod:`~dlbook.scratch.rnn`: RNN, LSTM and GRU through time, embeddings, clipping
+  (chapter 4, a draft);
+- :mod:`~dlbook.scratch.attention`: softmax, attention, masks, LayerNorm, multi-head
+  attention, the transformer block (chapter 5, a draft);
+- :mod:`~dlbook.scratch.autoencoder`: autoencoders and the VAE's pieces (chapter 6, a
+  draft).
 
 Every layer derives from :class:`~dlbook.scratch.layers.Layer`, so layers nest. Each
 gradient is checked against finite differences and ``torch.autograd`` in ``tests/``. A
-new chapter adds its module here (``rnn``, ``attention``, ``autoencoder``).
+new chapter adds its module here.
 """

@@ -1,9 +1,11 @@
-"""Reference answers of the graded exercises, one module per chapter,
-written with PyTorch.
+"""Reference answers of the graded exercises, one module a chapter, written with torch.
 
 - :mod:`~dlbook.grading.reference.neurons`: chapter 1 (a neuron and gradient descent);
 - :mod:`~dlbook.grading.reference.backprop`: chapter 2 (backpropagation and the MLP);
-- :mod:`~dlbook.grading.reference.cnn`: chapter 3 (convolutional networks).
+- :mod:`~dlbook.grading.reference.cnn`: chapter 3 (convolutional networks);
+- :mod:`~dlbook.grading.reference.rnn`, :mod:`~dlbook.grading.reference.attention`,
+  :mod:`~dlbook.grading.reference.autoencoder`: chapters 4-6 (their exercise masters are
+  drafts in ``drafts/solutions/``).
 
 A new chapter adds one module here; its exercise tests import it as ``reference``.
 """

@@ -1,0 +1,407 @@
+"""Recurrent layers in NumPy with backpropagation through time (chapter 4).
+
+Sequences are batch-first: ``x`` has shape ``(N, T, D)`` (N sequences of T steps of D
+features) and a recurrent layer returns the hidden state of every step, ``(N, T, H)``.
+Weights follow the row convention of :mod:`dlbook.scratch.layers`: an input weight
+``W_x`` is ``(D, G)`` and a
+recurrent weight ``W_h`` is ``(H, G)``, where ``G`` stacks the gates in PyTorch's order
+(LSTM: input, forget, cell, output; GRU: reset, update, new), so ``W_x`` is the
+transpose of ``weight_ih_l0`` and ``W_h`` that of ``weight_hh_l0``. Equation numbers
+refer to chapter 4.
+
+Every layer's ``forward(x, state=None)`` takes an optional initial state (``h0``, or
+``(h0, c0)`` for the LSTM; zeros when omitted) and keeps the last one in
+``final_state``; ``backward(grad,
+grad_state=None)`` takes dL/d(outputs) (and optionally dL/d(final state)), fills the
+parameter gradients, returns dL/dx and keeps dL/dh_t of every step in ``grad_states``
+and dL/d(initial state) in ``grad_initial_state``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlbook.scratch.layers import Layer
+
+__all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Embedding",
+    "LastStep",
+    "clip_grad_norm",
+    "global_norm",
+    "lstm_cell_backward",
+    "lstm_cell_forward",
+    "rnn_step_backward",
+    "rnn_step_forward",
+    "sample_with_temperature",
+    "sigmoid",
+]
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-a))`` without overflow for large ``|a|``."""
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def rnn_step_forward(x, h_prev, W_x, W_h, b):
+    """One step of a tanh RNN: ``h = tanh(x W_x + h_prev W_h + b)`` (4.1); ``(N,
+    H)``."""
+    return np.tanh(x @ W_x + h_prev @ W_h + b)
+
+
+def rnn_step_backward(grad_h, x, h_prev, h, W_x, W_h):
+    """Backward pass of :func:`rnn_step_forward` given dL/dh (4.5)-(4.7).
+
+    Returns ``(dx, dh_prev, dW_x, dW_h, db)``.
+    """
+    grad_a = grad_h * (1 - h**2)  # (4.5): tanh' = 1 - tanh^2
+    return (
+        grad_a @ W_x.T,  # (4.7)
+        grad_a @ W_h.T,  # (4.6): the gradient that flows back in time
+        x.T @ grad_a,
+        h_prev.T @ grad_a,
+        grad_a.sum(axis=0),
+    )
+
+
+def lstm_cell_forward(x, h_prev, c_prev, W_x, W_h, b):
+    """One LSTM step (4.11)-(4.13), gates in PyTorch's order i, f, g, o; returns ``(h,
+    c)``."""
+    hidden = h_prev.shape[1]
+    a = x @ W_x + h_prev @ W_h + b  # (N, 4H)
+    i, f, o = (sigmoid(a[:, k * hidden : (k + 1) * hidden]) for k in (0, 1, 3))
+    g = np.tanh(a[:, 2 * hidden : 3 * hidden])
+    c = f * c_prev + i * g  # (4.12)
+    return o * np.tanh(c), c  # (4.13)
+
+
+def lstm_cell_backward(grad_h, grad_c, c_prev, gates, c):
+    """Backward pass of one LSTM step through its gate activations (4.14).
+
+    ``gates`` is the ``(N, 4H)`` array of activated gates ``[i, f, g, o]``; returns
+    ``(dL/da, dL/dc_prev)`` where ``a`` are the pre-activations of the gates.
+    """
+    i, f, g, o = np.split(gates, 4, axis=1)
+    tanh_c = np.tanh(c)
+    grad_c = grad_c + grad_h * o * (1 - tanh_c**2)  # (4.14): both paths into c_t
+    grad_a = np.concatenate(
+        [
+            grad_c * g * i * (1 - i),
+            grad_c * c_prev * f * (1 - f),
+            grad_c * i * (1 - g**2),
+            grad_h * tanh_c * o * (1 - o),
+        ],
+        axis=1,
+    )
+    return grad_a, grad_c * f  # (4.14): the cell path back in time is scaled by f
+
+
+def _init(shape, hidden, rng, dtype):
+    """PyTorch's initialization of recurrent weights: uniform in +-1/sqrt(H)."""
+    bound = 1 / np.sqrt(hidden)
+    return rng.uniform(-bound, bound, size=shape).astype(dtype)
+
+
+class _Recurrent(Layer):
+    """What the three recurrent layers share: weights, the input projection, dx and
+    dW_x."""
+
+    gates = 1
+
+    def __init__(self, input_size, hidden_size, rng, dtype=np.float32, **extra):
+        super().__init__()
+        g, h = self.gates * hidden_size, hidden_size
+        self.hidden_size = hidden_size
+        self.set_params(
+            W_x=_init((input_size, g), h, rng, dtype),
+            W_h=_init((h, g), h, rng, dtype),
+            b=_init((g,), h, rng, dtype),
+            **{k: _init(shape, h, rng, dtype) for k, shape in extra.items()},
+        )
+
+    def _zeros(self, x):
+        return np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype)
+
+    def _input_backward(self, grad_ax):
+        """dW_x, db from dL/d(x W_x + b) of every step, and dL/dx: one matrix product
+        each."""
+        W_x = self.own_params["W_x"]
+        flat = grad_ax.reshape(-1, grad_ax.shape[-1])
+        np.matmul(
+            self.x.reshape(-1, self.x.shape[-1]).T, flat, out=self.own_grads["W_x"]
+        )
+        np.sum(flat, axis=0, out=self.own_grads["b"])
+        return grad_ax @ W_x.T  # (N, T, D)
+
+    def _grad_outputs(self, grad, grad_state):
+        grad = np.zeros_like(self.outputs) if grad is None else grad
+        final = np.zeros_like(self.outputs[:, -1]) if grad_state is None else grad_state
+        return grad, final
+
+
+class RNN(_Recurrent):
+    """Elman RNN with tanh: ``h_t = tanh(x_t W_x + h_{t-1} W_h + b)`` (4.1), like
+    ``nn.RNN``.
+
+    PyTorch has two biases (``bias_ih + bias_hh``); one is enough, their sum is ``b``.
+    """
+
+    def forward(self, x, state=None):
+        self.x = x
+        N, T, _ = x.shape
+        h = self._zeros(x) if state is None else state
+        self.h0 = h
+        ax = x @ self.own_params["W_x"] + self.own_params["b"]  # all steps at once
+        self.outputs = np.empty((N, T, self.hidden_size), dtype=x.dtype)
+        for t in range(T):
+            h = np.tanh(ax[:, t] + h @ self.own_params["W_h"])  # (4.1)
+            self.outputs[:, t] = h
+        self.final_state = h
+        return self.outputs
+
+    def backward(self, grad, grad_state=None):
+        """Backpropagation through time (4.5)-(4.8)."""
+        grad, grad_h = self._grad_outputs(grad, grad_state)
+        W_h, grad_W_h = self.own_params["W_h"], self.own_grads["W_h"]
+        grad_W_h[...] = 0
+        grad_a = np.empty_like(self.outputs)
+        self.grad_states = np.empty_like(self.outputs)
+        for t in reversed(range(self.x.shape[1])):
+            grad_h = grad_h + grad[:, t]  # (4.4): from the output and from step t + 1
+            self.grad_states[:, t] = grad_h
+            h, h_prev = self.outputs[:, t], self._previous(t)
+            grad_a[:, t] = grad_h * (1 - h**2)  # (4.5)
+            grad_W_h += h_prev.T @ grad_a[:, t]  # (4.8): summed over time
+            grad_h = grad_a[:, t] @ W_h.T  # (4.6)
+        self.grad_initial_state = grad_h
+        return self._input_backward(grad_a)  # (4.7), (4.8)
+
+    def _previous(self, t):
+        return self.h0 if t == 0 else self.outputs[:, t - 1]
+
+
+class LSTM(_Recurrent):
+    """LSTM (4.11)-(4.13), gates ``[i, f, g, o]`` as in ``nn.LSTM``; state ``(h, c)``.
+
+    ``forget_bias`` is added to the forget gate's bias at initialization (1.0 is a
+    common choice; 0.0 matches PyTorch's initialization).
+    """
+
+    gates = 4
+
+    def __init__(self, input_size, hidden_size, rng, dtype=np.float32, forget_bias=0.0):
+        super().__init__(input_size, hidden_size, rng, dtype)
+        self.own_params["b"][hidden_size : 2 * hidden_size] += forget_bias
+
+    def forward(self, x, state=None):
+        self.x = x
+        N, T, _ = x.shape
+        H = self.hidden_size
+        h, c = (self._zeros(x), self._zeros(x)) if state is None else state
+        self.h0, self.c0 = h, c
+        ax = x @ self.own_params["W_x"] + self.own_params["b"]
+        self.outputs = np.empty((N, T, H), dtype=x.dtype)
+        self.cells = np.empty((N, T, H), dtype=x.dtype)
+        self.gate_values = np.empty((N, T, 4 * H), dtype=x.dtype)
+        for t in range(T):
+            a = ax[:, t] + h @ self.own_params["W_h"]  # (4.11)
+            gates = self.gate_values[:, t]
+            gates[:] = sigmoid(a)  # i, f, o use the sigmoid ...
+            gates[:, 2 * H : 3 * H] = np.tanh(a[:, 2 * H : 3 * H])  # ... g uses tanh
+            i, f, g, o = np.split(gates, 4, axis=1)
+            c = f * c + i * g  # (4.12)
+            h = o * np.tanh(c)  # (4.13)
+            self.cells[:, t], self.outputs[:, t] = c, h
+        self.final_state = (h, c)
+        return self.outputs
+
+    def backward(self, grad, grad_state=None):
+        """Backpropagation through time for the LSTM (4.14)."""
+        grad, (grad_h, grad_c) = self._grad_outputs_lstm(grad, grad_state)
+        W_h, grad_W_h = self.own_params["W_h"], self.own_grads["W_h"]
+        grad_W_h[...] = 0
+        grad_a = np.empty_like(self.gate_values)
+        self.grad_states = np.empty_like(self.outputs)
+        for t in reversed(range(self.x.shape[1])):
+            grad_h = grad_h + grad[:, t]
+            self.grad_states[:, t] = grad_h
+            h_prev = self.h0 if t == 0 else self.outputs[:, t - 1]
+            c_prev = self.c0 if t == 0 else self.cells[:, t - 1]
+            grad_a[:, t], grad_c = lstm_cell_backward(
+                grad_h, grad_c, c_prev, self.gate_values[:, t], self.cells[:, t]
+            )
+            grad_W_h += h_prev.T @ grad_a[:, t]
+            grad_h = grad_a[:, t] @ W_h.T
+        self.grad_initial_state = (grad_h, grad_c)
+        return self._input_backward(grad_a)
+
+    def _grad_outputs_lstm(self, grad, grad_state):
+        grad = np.zeros_like(self.outputs) if grad is None else grad
+        if grad_state is None:
+            zeros = np.zeros_like(self.outputs[:, -1])
+            grad_state = (zeros, zeros.copy())
+        return grad, grad_state
+
+
+class GRU(_Recurrent):
+    """GRU with gates ``[r, z, n]`` and the update ``h_t = (1 - z) n + z h_{t-1}``
+    (4.15)-(4.18).
+
+    ``reset_after=True`` (the default) is PyTorch's ``nn.GRU`` (and cuDNN's): the reset
+    gate
+    multiplies ``h_{t-1} W_hn + b_hn`` after the product (4.16). ``reset_after=False``
+    is the form of Cho et al. (2014): it multiplies ``h_{t-1}`` before the product
+    (4.17). The recurrent bias ``b_h`` is kept apart from ``b`` because the reset gate
+    scales part of it.
+    """
+
+    gates = 3
+
+    def __init__(
+        self, input_size, hidden_size, rng, dtype=np.float32, reset_after=True
+    ):
+        super().__init__(input_size, hidden_size, rng, dtype, b_h=(3 * hidden_size,))
+        self.reset_after = reset_after
+
+    def forward(self, x, state=None):
+        self.x = x
+        N, T, _ = x.shape
+        H = self.hidden_size
+        p = self.own_params
+        h = self._zeros(x) if state is None else state
+        self.h0 = h
+        ax = x @ p["W_x"] + p["b"]
+        self.outputs = np.empty((N, T, H), dtype=x.dtype)
+        self.gate_values = np.empty((N, T, 3 * H), dtype=x.dtype)  # r, z, n
+        self.hidden_n = np.empty((N, T, H), dtype=x.dtype)  # what r multiplies
+        for t in range(T):
+            ah = h @ p["W_h"][:, : 2 * H] + p["b_h"][: 2 * H]
+            rz = sigmoid(ax[:, t, : 2 * H] + ah)  # (4.15)
+            r, z = rz[:, :H], rz[:, H:]
+            if self.reset_after:
+                hn = h @ p["W_h"][:, 2 * H :] + p["b_h"][2 * H :]
+                n = np.tanh(ax[:, t, 2 * H :] + r * hn)  # (4.16)
+            else:
+                hn = r * h
+                n = np.tanh(
+                    ax[:, t, 2 * H :] + hn @ p["W_h"][:, 2 * H :] + p["b_h"][2 * H :]
+                )  # (4.17)
+            h = (1 - z) * n + z * h  # (4.18)
+            self.gate_values[:, t] = np.concatenate([rz, n], axis=1)
+            self.hidden_n[:, t], self.outputs[:, t] = hn, h
+        self.final_state = h
+        return self.outputs
+
+    def backward(self, grad, grad_state=None):
+        grad, grad_h = self._grad_outputs(grad, grad_state)
+        H, p, g = self.hidden_size, self.own_params, self.own_grads
+        g["W_h"][...] = 0
+        g["b_h"][...] = 0
+        grad_ax = np.empty_like(self.gate_values)
+        self.grad_states = np.empty_like(self.outputs)
+        for t in reversed(range(self.x.shape[1])):
+            grad_h = grad_h + grad[:, t]
+            self.grad_states[:, t] = grad_h
+            h_prev = self.h0 if t == 0 else self.outputs[:, t - 1]
+            r, z, n = np.split(self.gate_values[:, t], 3, axis=1)
+            hn = self.hidden_n[:, t]
+            grad_an = grad_h * (1 - z) * (1 - n**2)
+            grad_az = grad_h * (h_prev - n) * z * (1 - z)
+            grad_prev = grad_h * z
+            if self.reset_after:
+                grad_r = grad_an * hn
+                grad_hn = grad_an * r  # dL/d(h W_hn + b_hn)
+                g["W_h"][:, 2 * H :] += h_prev.T @ grad_hn
+                g["b_h"][2 * H :] += grad_hn.sum(axis=0)
+                grad_prev = grad_prev + grad_hn @ p["W_h"][:, 2 * H :].T
+            else:
+                g["W_h"][:, 2 * H :] += hn.T @ grad_an
+                g["b_h"][2 * H :] += grad_an.sum(axis=0)
+                grad_rh = grad_an @ p["W_h"][:, 2 * H :].T  # dL/d(r * h)
+                grad_r = grad_rh * h_prev
+                grad_prev = grad_prev + grad_rh * r
+            grad_ar = grad_r * r * (1 - r)
+            grad_rz = np.concatenate([grad_ar, grad_az], axis=1)
+            g["W_h"][:, : 2 * H] += h_prev.T @ grad_rz
+            g["b_h"][: 2 * H] += grad_rz.sum(axis=0)
+            grad_h = grad_prev + grad_rz @ p["W_h"][:, : 2 * H].T
+            grad_ax[:, t] = np.concatenate([grad_rz, grad_an], axis=1)
+        self.grad_initial_state = grad_h
+        return self._input_backward(grad_ax)
+
+
+class LastStep(Layer):
+    """The last step of a sequence, ``(N, T, H) -> (N, H)``: a many-to-one model's
+    summary."""
+
+    def forward(self, x):
+        self.shape = x.shape
+        return x[:, -1]
+
+    def backward(self, grad):
+        full = np.zeros(self.shape, dtype=grad.dtype)
+        full[:, -1] = grad
+        return full
+
+
+class Embedding(Layer):
+    """A learned lookup table: row ``ids`` of ``W`` (V, E), the same as ``onehot(ids) @
+    W`` (4.20).
+
+    The backward pass adds each output's gradient to the row it came from
+    (``np.add.at``, since a token may appear many times); there is no gradient for the
+    integer ids.
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, rng, dtype=np.float32):
+        super().__init__()
+        W = rng.standard_normal((num_embeddings, embedding_dim)).astype(dtype)
+        self.set_params(W=W)  # N(0, 1), as nn.Embedding
+
+    def forward(self, ids):
+        self.ids = ids
+        return self.own_params["W"][ids]  # (4.20)
+
+    def backward(self, grad):
+        grad_W = self.own_grads["W"]
+        grad_W[...] = 0
+        np.add.at(grad_W, self.ids.reshape(-1), grad.reshape(-1, grad.shape[-1]))
+        return None
+
+
+def global_norm(grads) -> float:
+    """The Euclidean norm of all gradients together, ``sqrt(sum of every squared
+    entry)``."""
+    return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
+
+
+def clip_grad_norm(grads, max_norm: float) -> float:
+    """Scale all gradients in place so that their global norm is at most ``max_norm``
+    (4.10).
+
+    ``grads`` is a list of arrays (or a dict, such as ``model.grads``). Returns the norm
+    before clipping, like ``torch.nn.utils.clip_grad_norm_`` (which also adds 1e-6 to
+    the norm).
+    """
+    arrays = list(grads.values()) if isinstance(grads, dict) else list(grads)
+    total = global_norm(arrays)
+    scale = max_norm / (total + 1e-6)
+    if scale < 1:
+        for g in arrays:
+            g *= scale
+    return total
+
+
+def sample_with_temperature(
+    logits, temperature: float, rng: np.random.Generator
+) -> int:
+    """Draw one index from ``softmax(logits / temperature)`` (4.21)."""
+    if temperature <= 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    scaled = np.asarray(logits, dtype=np.float64) / temperature
+    probs = np.exp(scaled - scaled.max())
+    probs /= probs.sum()
+    return int(rng.choice(len(probs), p=probs))
