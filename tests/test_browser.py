@@ -185,7 +185,9 @@ JS_COLLECT = """() => {
             }).map(c => (c.closest(".math") || c).textContent.slice(0, 60)) },
     // code boxes (code cells and the listings of show_source)
     // that scroll sideways or wrap a line
-    code: [...document.querySelectorAll("div.highlight pre")].map(pre => {
+    // (printed text outputs, div.output, wrap on purpose and are left out)
+    code: [...document.querySelectorAll("div.highlight pre")]
+      .filter(pre => !pre.closest("div.output")).map(pre => {
       const style = getComputedStyle(pre);
       const lines = pre.textContent.replace(/\\n$/, "").split("\\n");
       const lineHeight =
