@@ -15,6 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from dlbook.utils import time_allowed
+
 import notebook_setup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +108,7 @@ def test_repository_url_is_configured_once():
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_book_notebooks_check_their_budget(path):
     """The last cell reports the run time against the budget (enforced in CI), and the
-    run that produced the stored outputs met it."""
+    run that produced the stored outputs met it, scaled to the speed of its machine."""
     nb = nbformat.read(path, as_version=4)
     last = [c for c in nb.cells if c.cell_type == "code"][-1]
     call = re.search(r"check_run_time\(chapter_start, budget=(\d+)\)", last.source)
@@ -114,8 +116,11 @@ def test_book_notebooks_check_their_budget(path):
         f"{path.name}: the last cell must call check_run_time(chapter_start, budget=N)"
     )
     budget, recorded = int(call.group(1)), nb.metadata["dlbook"]["run_seconds"]
-    assert recorded <= budget, (
-        f"{path.name}: its recorded run took {recorded} s > {budget} s"
+    # the budget is for CI's reference machine; a slower machine gets more time
+    allowed = time_allowed(budget, nb.metadata["dlbook"]["machine_gflops"])
+    assert recorded <= allowed, (
+        f"{path.name}: its recorded run took {recorded} s > {allowed:.0f} s "
+        f"(budget {budget} s on CI's reference machine)"
     )
 
 
