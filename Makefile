@@ -29,13 +29,17 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (dlbook)" >/dev/null
 	touch $(STAMP)
 
-## system-deps: Debian's Chromium for the browser tests (installed when missing and we are root)
+## system-deps: Debian's Chromium for the browser tests, and a CJK font so that the glossary's
+## Chinese shows in the screenshots (each installed when missing and we are root)
 system-deps:
-	@if ! command -v chromium >/dev/null; then \
+	@missing=""; \
+	command -v chromium >/dev/null || missing="chromium"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "warning: could not install chromium; the browser tests will be skipped"; \
-	  else echo "note: chromium is missing (sudo apt-get install chromium); browser tests will be skipped"; fi; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "warning: could not install$$missing; the browser tests may be skipped"; \
+	  else echo "note: missing$$missing (sudo apt-get install$$missing); browser tests may be skipped"; fi; \
 	fi
 
 ## execute: re-run notebooks in place, top to bottom (all, or NB="book/01-neurons.ipynb ...")

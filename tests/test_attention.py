@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dlbook.gradcheck import numerical_gradient, relative_error
@@ -30,13 +30,9 @@ from dlbook.scratch.attention import (
     split_heads,
 )
 
-TOLERANCE = 1e-6  # relative error against finite differences, float64
-checks = settings(max_examples=12, deadline=None, derandomize=True)
-seeds = st.integers(0, 2**32 - 1)
+from helpers import TOLERANCE, property_checks, seeds, t64
 
-
-def t(a: np.ndarray, grad: bool = False) -> torch.Tensor:
-    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+checks = property_checks(max_examples=12)
 
 
 def random_mask(rng, shape) -> np.ndarray:
@@ -56,7 +52,7 @@ def test_softmax_matches_torch_and_survives_huge_logits(seed):
     z = rng.normal(size=(3, 7)) * 10.0 ** rng.integers(0, 5)
     ours = softmax(z)
     assert np.all(np.isfinite(ours))
-    np.testing.assert_allclose(ours, torch.softmax(t(z), -1).numpy(), atol=1e-12)
+    np.testing.assert_allclose(ours, torch.softmax(t64(z), -1).numpy(), atol=1e-12)
     np.testing.assert_allclose(softmax(z + 1e4), ours, atol=1e-12)  # shift invariance
 
 
@@ -73,8 +69,8 @@ def test_softmax_backward(seed):
     z, g = rng.normal(size=(4, 6)), rng.normal(size=(4, 6))
     ours = softmax_backward(softmax(z), g)
     numerical = numerical_gradient(lambda z_: np.sum(softmax(z_) * g), z)
-    zt = t(z, grad=True)
-    (torch_grad,) = torch.autograd.grad((torch.softmax(zt, -1) * t(g)).sum(), zt)
+    zt = t64(z, grad=True)
+    (torch_grad,) = torch.autograd.grad((torch.softmax(zt, -1) * t64(g)).sum(), zt)
     assert relative_error(ours, numerical) < TOLERANCE
     assert relative_error(ours, torch_grad.numpy()) < 1e-12
 
@@ -121,7 +117,10 @@ def test_attention_forward_matches_torch_sdpa(case, seed):
     q, k, v, mask, _ = make_case(case, seed)
     ours, _ = attention_forward(q, k, v, mask)
     theirs = F.scaled_dot_product_attention(
-        t(q), t(k), t(v), attn_mask=None if mask is None else torch.from_numpy(mask)
+        t64(q),
+        t64(k),
+        t64(v),
+        attn_mask=None if mask is None else torch.from_numpy(mask),
     )
     np.testing.assert_allclose(ours, theirs.numpy(), atol=1e-12)
 
@@ -130,7 +129,7 @@ def test_causal_attention_matches_is_causal():
     rng = np.random.default_rng(1)
     q, k, v = (rng.normal(size=(2, 3, 5, 4)) for _ in range(3))
     ours, _ = attention_forward(q, k, v, causal_mask(5))
-    theirs = F.scaled_dot_product_attention(t(q), t(k), t(v), is_causal=True)
+    theirs = F.scaled_dot_product_attention(t64(q), t64(k), t64(v), is_causal=True)
     np.testing.assert_allclose(ours, theirs.numpy(), atol=1e-12)
 
 
@@ -156,10 +155,10 @@ def test_attention_backward(case, seed):
     def loss(q_, k_, v_):
         return float(np.sum(attention_forward(q_, k_, v_, mask)[0] * g))
 
-    tensors = [t(a, grad=True) for a in (q, k, v)]
+    tensors = [t64(a, grad=True) for a in (q, k, v)]
     torch_mask = None if mask is None else torch.from_numpy(mask)
     out_t = F.scaled_dot_product_attention(*tensors, attn_mask=torch_mask)
-    torch_grads = torch.autograd.grad((out_t * t(g)).sum(), tensors)
+    torch_grads = torch.autograd.grad((out_t * t64(g)).sum(), tensors)
     inputs = [q, k, v]
     for i, name in enumerate("qkv"):
 
@@ -216,7 +215,9 @@ def test_sinusoidal_positions(n, d):
 
 
 @checks
-@given(st.integers(1, 3), st.integers(1, 4), st.integers(2, 7), seeds)
+# d >= 3: with two features the normalized values are +-1 whatever x is, so dL/dx is of
+# the order of eps and its relative error against finite differences means nothing
+@given(st.integers(1, 3), st.integers(1, 4), st.integers(3, 7), seeds)
 def test_layer_norm_forward_and_backward(n, steps, d, seed):
     rng = np.random.default_rng(seed)
     x, gamma, beta = (
@@ -225,14 +226,14 @@ def test_layer_norm_forward_and_backward(n, steps, d, seed):
         rng.normal(size=d),
     )
     out, cache = layer_norm_forward(x, gamma, beta)
-    theirs = F.layer_norm(t(x), (d,), t(gamma), t(beta), eps=1e-5)
+    theirs = F.layer_norm(t64(x), (d,), t64(gamma), t64(beta), eps=1e-5)
     np.testing.assert_allclose(out, theirs.numpy(), atol=1e-12)
     g = rng.normal(size=out.shape)
     ours = layer_norm_backward(g, cache)
     inputs = [x, gamma, beta]
-    tensors = [t(a, grad=True) for a in inputs]
+    tensors = [t64(a, grad=True) for a in inputs]
     torch_grads = torch.autograd.grad(
-        (F.layer_norm(tensors[0], (d,), tensors[1], tensors[2]) * t(g)).sum(), tensors
+        (F.layer_norm(tensors[0], (d,), tensors[1], tensors[2]) * t64(g)).sum(), tensors
     )
     for i, name in enumerate(["x", "gamma", "beta"]):
 
@@ -264,7 +265,7 @@ def torch_mha(
     params: dict, x: torch.Tensor, n_heads: int, causal: bool, mask=None, prefix=""
 ) -> torch.Tensor:
     """Multi-head attention with torch operations and the NumPy layer's weights."""
-    p = {name: t(value) for name, value in params.items()}
+    p = {name: t64(value) for name, value in params.items()}
     n, steps, d = x.shape
 
     def heads(name):
@@ -289,28 +290,30 @@ def test_multi_head_attention_against_torch(causal):
     x = rng.normal(size=(2, 5, 8))
     mask = None if causal else padding_mask([5, 3], 5)
     out = layer.forward(x, mask)
-    xt = t(x, grad=True)
+    xt = t64(x, grad=True)
     theirs = torch_mha(layer.params, xt, 2, causal, mask)
     np.testing.assert_allclose(out, theirs.detach().numpy(), atol=1e-12)
     g = rng.normal(size=out.shape)
     grad_x = layer.backward(g)
-    (torch_grad,) = torch.autograd.grad((theirs * t(g)).sum(), xt)
+    (torch_grad,) = torch.autograd.grad((theirs * t64(g)).sum(), xt)
     assert relative_error(grad_x, torch_grad.numpy()) < 1e-10
     # agrees with torch's own module, given the same weights (W transposed)
     module = torch.nn.MultiheadAttention(8, 2, batch_first=True, dtype=torch.float64)
     with torch.no_grad():
         module.in_proj_weight.copy_(
-            torch.cat([t(layer.params[f"{n}.W"]).T for n in ("query", "key", "value")])
+            torch.cat(
+                [t64(layer.params[f"{n}.W"]).T for n in ("query", "key", "value")]
+            )
         )
         module.in_proj_bias.copy_(
-            torch.cat([t(layer.params[f"{n}.b"]) for n in ("query", "key", "value")])
+            torch.cat([t64(layer.params[f"{n}.b"]) for n in ("query", "key", "value")])
         )
-        module.out_proj.weight.copy_(t(layer.params["out.W"]).T)
-        module.out_proj.bias.copy_(t(layer.params["out.b"]))
+        module.out_proj.weight.copy_(t64(layer.params["out.W"]).T)
+        module.out_proj.bias.copy_(t64(layer.params["out.b"]))
         attn_mask = torch.from_numpy(~causal_mask(5)) if causal else None
         key_padding = None if causal else torch.from_numpy(~mask[:, 0, 0])
         theirs_module, _ = module(
-            t(x), t(x), t(x), attn_mask=attn_mask, key_padding_mask=key_padding
+            t64(x), t64(x), t64(x), attn_mask=attn_mask, key_padding_mask=key_padding
         )
     np.testing.assert_allclose(out, theirs_module.numpy(), atol=1e-12)
 
@@ -351,8 +354,8 @@ def test_transformer_block_against_torch():
     rng = np.random.default_rng(6)
     block = TransformerBlock(6, 3, rng, causal=True, dtype=np.float64)
     x = rng.normal(size=(2, 5, 6))
-    p = {name: t(value) for name, value in block.params.items()}
-    xt = t(x, grad=True)
+    p = {name: t64(value) for name, value in block.params.items()}
+    xt = t64(x, grad=True)
     h = F.layer_norm(xt, (6,), p["norm1.gamma"], p["norm1.beta"])
     y = xt + torch_mha(block.params, h, 3, True, prefix="attention.")
     h2 = F.layer_norm(y, (6,), p["norm2.gamma"], p["norm2.beta"])
@@ -361,7 +364,7 @@ def test_transformer_block_against_torch():
     ours = block.forward(x)
     np.testing.assert_allclose(ours, theirs.detach().numpy(), atol=1e-12)
     g = rng.normal(size=ours.shape)
-    (torch_grad,) = torch.autograd.grad((theirs * t(g)).sum(), xt)
+    (torch_grad,) = torch.autograd.grad((theirs * t64(g)).sum(), xt)
     assert relative_error(block.backward(g), torch_grad.numpy()) < 1e-10
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from dlbook.grading.checks import answer_of
 
-__all__ = ["forbidden_uses", "numpy_only_answer"]
+__all__ = ["forbidden_uses", "numpy_only_answer", "numpy_only_checker"]
 
 
 def _is_forbidden(value: Any, forbidden_modules: tuple[str, ...]) -> str | None:
@@ -133,3 +133,18 @@ def numpy_only_answer(
                     f"{name} must use NumPy only, but it imports torch"
                 ) from e
             raise
+
+
+def numpy_only_checker(forbidden: tuple[str, ...]) -> Callable[..., Any]:
+    """:func:`numpy_only_answer` with one chapter's ``forbidden`` modules fixed.
+
+    Each reference module with NumPy-only questions defines
+    ``numpy_only_answer = numpy_only_checker(FORBIDDEN)``.
+    """
+
+    def check(fn: Any, *args, **kwargs) -> Any:
+        return numpy_only_answer(fn, *args, forbidden=forbidden, **kwargs)
+
+    check.__name__ = check.__qualname__ = "numpy_only_answer"
+    check.__doc__ = f":func:`dlbook.grading.numpy_only_answer`, forbidding {forbidden}."
+    return check

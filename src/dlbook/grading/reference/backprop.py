@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlbook.grading.reference._torch import tensor64
+
 __all__ = [
     "adam_steps",
     "dropout",
@@ -18,17 +20,11 @@ __all__ = [
 ]
 
 
-def _t(a, grad: bool = False):
-    import torch
-
-    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
-
-
 def linear_backward(x, W, b, grad_out) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(dL/dx, dL/dW, dL/db)`` of ``y = x W + b``
     for the upstream gradient ``grad_out``."""
-    x_t, W_t, b_t = (_t(a, grad=True) for a in (x, W, b))
-    ((x_t @ W_t + b_t) * _t(grad_out)).sum().backward()
+    x_t, W_t, b_t = (tensor64(a, grad=True) for a in (x, W, b))
+    ((x_t @ W_t + b_t) * tensor64(grad_out)).sum().backward()
     return x_t.grad.numpy(), W_t.grad.numpy(), b_t.grad.numpy()
 
 
@@ -37,7 +33,7 @@ def softmax_cross_entropy(logits, labels) -> tuple[float, np.ndarray]:
     and dL/dlogits."""
     import torch
 
-    logits_t = _t(logits, grad=True)
+    logits_t = tensor64(logits, grad=True)
     loss = torch.nn.functional.cross_entropy(logits_t, torch.as_tensor(labels))
     loss.backward()
     return loss.item(), logits_t.grad.numpy()
@@ -48,11 +44,11 @@ def adam_steps(param, grads, lr, beta1, beta2, eps) -> list[tuple[np.ndarray, ..
     ``(param, m, v)`` after each gradient in ``grads``."""
     import torch
 
-    param_t = _t(param, grad=True)
+    param_t = tensor64(param, grad=True)
     adam = torch.optim.Adam([param_t], lr=lr, betas=(beta1, beta2), eps=eps)
     states = []
     for grad in grads:
-        param_t.grad = _t(grad)
+        param_t.grad = tensor64(grad)
         adam.step()
         state = adam.state[param_t]
         states.append(
@@ -69,9 +65,9 @@ def dropout(x, p: float, u, grad_out) -> tuple[np.ndarray, np.ndarray]:
     """Inverted dropout that keeps the entries where ``u >= p``: ``(output, dL/dx)``."""
     import torch
 
-    x_t = _t(x, grad=True)
-    out = torch.where(_t(u) >= p, x_t / (1 - p), torch.zeros_like(x_t))
-    (out * _t(grad_out)).sum().backward()
+    x_t = tensor64(x, grad=True)
+    out = torch.where(tensor64(u) >= p, x_t / (1 - p), torch.zeros_like(x_t))
+    (out * tensor64(grad_out)).sum().backward()
     return out.detach().numpy(), x_t.grad.numpy()
 
 
@@ -83,9 +79,9 @@ def train_mlp(X, y, W1, b1, W2, b2, lr: float, steps: int) -> tuple[np.ndarray, 
     """
     import torch
 
-    params = [_t(a, grad=True) for a in (W1, b1, W2, b2)]
+    params = [tensor64(a, grad=True) for a in (W1, b1, W2, b2)]
     sgd, losses = torch.optim.SGD(params, lr=lr), []
-    X_t, y_t = _t(X), _t(y)
+    X_t, y_t = tensor64(X), tensor64(y)
     for _ in range(steps):
         sgd.zero_grad()
         hidden = torch.sigmoid(X_t @ params[0] + params[1])

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlbook.grading.numpy_only import numpy_only_answer as _numpy_only_answer
+from dlbook.grading.numpy_only import numpy_only_checker
+from dlbook.grading.reference._torch import tensor64
 
 __all__ = [
     "FORBIDDEN",
@@ -27,12 +28,6 @@ __all__ = [
 
 # What an answer may not call: torch, the chapter's own code, and these references.
 FORBIDDEN = ("torch", "dlbook.scratch.conv", "dlbook.grading.reference.cnn")
-
-
-def _t(a: np.ndarray, grad: bool = False):
-    import torch
-
-    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
 
 
 def conv_output_size(
@@ -61,9 +56,9 @@ def conv2d(
     """``torch.nn.functional.conv2d`` in float64, as a NumPy array."""
     import torch
 
-    b = None if bias is None else _t(bias)
+    b = None if bias is None else tensor64(bias)
     return torch.nn.functional.conv2d(
-        _t(x), _t(weight), b, stride=stride, padding=padding
+        tensor64(x), tensor64(weight), b, stride=stride, padding=padding
     ).numpy()
 
 
@@ -80,7 +75,9 @@ def im2col(
     import torch
 
     # (N, C kh kw, L)
-    cols = torch.nn.functional.unfold(_t(x), (kh, kw), stride=stride, padding=padding)
+    cols = torch.nn.functional.unfold(
+        tensor64(x), (kh, kw), stride=stride, padding=padding
+    )
     return cols.permute(1, 0, 2).reshape(cols.shape[1], -1).numpy()
 
 
@@ -91,9 +88,9 @@ def max_pool2d_backward(
     the upstream gradient ``grad_out``, by autograd."""
     import torch
 
-    xt = _t(x, grad=True)
+    xt = tensor64(x, grad=True)
     out = torch.nn.functional.max_pool2d(xt, kernel, stride)
-    (grad,) = torch.autograd.grad(out, xt, _t(grad_out))
+    (grad,) = torch.autograd.grad(out, xt, tensor64(grad_out))
     return grad.numpy()
 
 
@@ -149,7 +146,7 @@ def grad_cam(model, layer, image: np.ndarray, target: int) -> np.ndarray:
         lambda module, inputs, output: captured.setdefault("A", output)
     )
     try:
-        logits = model(_t(image[None]).to(next(model.parameters()).dtype))
+        logits = model(tensor64(image[None]).to(next(model.parameters()).dtype))
     finally:
         handle.remove()
     activations = captured["A"]  # (1, K, h, w)
@@ -158,7 +155,4 @@ def grad_cam(model, layer, image: np.ndarray, target: int) -> np.ndarray:
     return torch.relu((weights * activations).sum(dim=1))[0].detach().double().numpy()
 
 
-def numpy_only_answer(fn, *args, **kwargs):
-    """:func:`dlbook.grading.numpy_only_answer` with
-    this chapter's :data:`FORBIDDEN` modules."""
-    return _numpy_only_answer(fn, *args, forbidden=FORBIDDEN, **kwargs)
+numpy_only_answer = numpy_only_checker(FORBIDDEN)

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlbook.grading.checks import check_scalar
 from dlbook.grading.numpy_only import numpy_only_answer as _numpy_only_answer
 
 __all__ = [
     "FORBIDDEN",
+    "check_index",
     "clip_by_global_norm",
     "lstm_cell_forward",
     "numpy_only_answer",
@@ -99,6 +101,26 @@ def temperature_probabilities(logits, temperature: float) -> np.ndarray:
     import torch
 
     return torch.softmax(_t(logits) / temperature, dim=-1).numpy()
+
+
+def check_index(name: str, got, size: int) -> None:
+    """Assert that ``got`` is one integer index in ``range(size)``: what a sampler
+    returns.
+
+    A blank answer (``None`` or ``...``) gets :func:`check_scalar`'s message; any other
+    value that is not an ``int`` is refused with its type, never converted (so an answer
+    that returns an array, a string or a float fails with a clear sentence instead of a
+    ``TypeError`` from the check itself).
+    """
+    if got is None or got is Ellipsis:
+        check_scalar(name, got, 0)
+    if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
+        raise AssertionError(
+            f"{name} should return an int index, but it returned "
+            f"{type(got).__name__} {got!r:.60}"
+        )
+    if not 0 <= got < size:
+        raise AssertionError(f"{name} returned {got}, outside 0..{size - 1}")
 
 
 def numpy_only_answer(fn, *args, **kwargs):
