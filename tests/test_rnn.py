@@ -295,3 +295,36 @@ def test_reference_numpy_only_guard_refuses_torch():
 
     with pytest.raises(AssertionError, match="NumPy only"):
         reference.numpy_only_answer(uses_torch, np.zeros(2))
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (None, "is None"),
+        (Ellipsis, "not written yet"),
+        (2.0, "should return an int index"),
+        (np.array([1]), "should return an int index"),
+        ("2", "should return an int index"),
+        (True, "should return an int index"),
+        (4, "outside 0..3"),
+        (-1, "outside 0..3"),
+    ],
+)
+def test_check_index_refuses_what_is_not_an_index_with_a_clear_message(answer, message):
+    with pytest.raises(AssertionError, match=message):
+        reference.check_index("sample(...)", answer, 4)
+
+
+def test_check_index_accepts_python_and_numpy_ints():
+    reference.check_index("sample(...)", 3, 4)
+    reference.check_index("sample(...)", np.int64(0), 4)
+
+
+def test_temperature_checks_give_broken_answers_a_message_not_a_crash():
+    # the exercise's first check on one draw, for the answers a learner may leave
+    for broken in (lambda z, t, r: None, lambda z, t, r: ..., lambda z, t, r: 1.5):
+        first = reference.numpy_only_answer(
+            broken, np.zeros(4), 1.0, np.random.default_rng(0)
+        )
+        with pytest.raises(AssertionError):
+            reference.check_index("sample_with_temperature(...)", first, 4)
