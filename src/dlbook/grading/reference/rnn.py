@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from dlbook.grading.checks import check_scalar
-from dlbook.grading.numpy_only import numpy_only_answer as _numpy_only_answer
+from dlbook.grading.numpy_only import numpy_only_checker
+from dlbook.grading.reference._torch import tensor64
 
 __all__ = [
     "FORBIDDEN",
@@ -31,12 +32,6 @@ __all__ = [
 FORBIDDEN = ("torch", "dlbook.scratch.rnn", "dlbook.grading.reference.rnn")
 
 
-def _t(a, grad: bool = False):
-    import torch
-
-    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
-
-
 def _cell(kind: str, W_x, W_h, b):
     """A float64 ``torch.nn.RNNCell`` or ``LSTMCell`` holding the given weights."""
     import torch
@@ -45,9 +40,9 @@ def _cell(kind: str, W_x, W_h, b):
     H = np.shape(W_h)[0]
     module = getattr(torch.nn, kind)(D, H).double()
     with torch.no_grad():
-        module.weight_ih.copy_(_t(W_x).T)
-        module.weight_hh.copy_(_t(W_h).T)
-        module.bias_ih.copy_(_t(b))
+        module.weight_ih.copy_(tensor64(W_x).T)
+        module.weight_hh.copy_(tensor64(W_h).T)
+        module.bias_ih.copy_(tensor64(b))
         module.bias_hh.zero_()
     assert G == module.weight_ih.shape[0]
     return module
@@ -58,7 +53,7 @@ def rnn_step_forward(x, h_prev, W_x, W_h, b) -> np.ndarray:
     import torch
 
     with torch.no_grad():
-        return _cell("RNNCell", W_x, W_h, b)(_t(x), _t(h_prev)).numpy()
+        return _cell("RNNCell", W_x, W_h, b)(tensor64(x), tensor64(h_prev)).numpy()
 
 
 def rnn_step_backward(grad_h, x, h_prev, W_x, W_h, b) -> tuple[np.ndarray, ...]:
@@ -66,10 +61,10 @@ def rnn_step_backward(grad_h, x, h_prev, W_x, W_h, b) -> tuple[np.ndarray, ...]:
     ``grad_h``, by autograd."""
     import torch
 
-    tensors = [_t(a, grad=True) for a in (x, h_prev, W_x, W_h, b)]
+    tensors = [tensor64(a, grad=True) for a in (x, h_prev, W_x, W_h, b)]
     xt, ht, W_xt, W_ht, bt = tensors
     out = torch.tanh(xt @ W_xt + ht @ W_ht + bt)
-    grads = torch.autograd.grad(out, tensors, _t(grad_h))
+    grads = torch.autograd.grad(out, tensors, tensor64(grad_h))
     return tuple(g.numpy() for g in grads)
 
 
@@ -78,7 +73,9 @@ def lstm_cell_forward(x, h_prev, c_prev, W_x, W_h, b) -> tuple[np.ndarray, np.nd
     import torch
 
     with torch.no_grad():
-        h, c = _cell("LSTMCell", W_x, W_h, b)(_t(x), (_t(h_prev), _t(c_prev)))
+        h, c = _cell("LSTMCell", W_x, W_h, b)(
+            tensor64(x), (tensor64(h_prev), tensor64(c_prev))
+        )
     return h.numpy(), c.numpy()
 
 
@@ -90,7 +87,7 @@ def clip_by_global_norm(grads, max_norm: float) -> list[np.ndarray]:
     tensors = []
     for g in grads:
         param = torch.zeros(np.shape(g), dtype=torch.float64, requires_grad=True)
-        param.grad = _t(g)
+        param.grad = tensor64(g)
         tensors.append(param)
     torch.nn.utils.clip_grad_norm_(tensors, max_norm)
     return [p.grad.numpy() for p in tensors]
@@ -100,7 +97,7 @@ def temperature_probabilities(logits, temperature: float) -> np.ndarray:
     """``softmax(logits / temperature)``: the distribution that sampling draws from."""
     import torch
 
-    return torch.softmax(_t(logits) / temperature, dim=-1).numpy()
+    return torch.softmax(tensor64(logits) / temperature, dim=-1).numpy()
 
 
 def check_index(name: str, got, size: int) -> None:
@@ -123,7 +120,4 @@ def check_index(name: str, got, size: int) -> None:
         raise AssertionError(f"{name} returned {got}, outside 0..{size - 1}")
 
 
-def numpy_only_answer(fn, *args, **kwargs):
-    """:func:`dlbook.grading.numpy_only_answer` with this chapter's :data:`FORBIDDEN`
-    modules."""
-    return _numpy_only_answer(fn, *args, forbidden=FORBIDDEN, **kwargs)
+numpy_only_answer = numpy_only_checker(FORBIDDEN)
