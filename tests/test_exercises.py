@@ -198,6 +198,22 @@ BROKEN = {
             "NaN",
         ),
     },
+    "06-autoencoders": {
+        "ch06-reparameterize": (["reparameterize"], *RAISES),
+        "ch06-gaussian-kl": (
+            ["gaussian_kl"],
+            "    return np.zeros((1, 1))",
+            "has shape (1, 1)",
+        ),
+        "ch06-elbo-loss": (["elbo_loss"], "    return float('nan')", "NaN"),
+        # NumPy only: an answer that hands the work to PyTorch is refused
+        "ch06-salt-and-pepper": (
+            ["salt_and_pepper"],
+            "    import torch\n"
+            "    return torch.where(torch.tensor(u) < p, 0.0, torch.tensor(x)).numpy()",
+            "must use NumPy only",
+        ),
+    },
 }
 
 
