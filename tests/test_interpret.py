@@ -133,7 +133,7 @@ def test_integrated_gradients_of_a_linear_model_are_exact():
 @checks
 @given(seed=seeds)
 def test_integrated_gradients_are_complete(seed):
-    """(3.19): the attributions add up to score(x) - score(baseline),
+    """(3.20): the attributions add up to score(x) - score(baseline),
     up to the quadrature error."""
     model, layer = reference.small_cnn(seed % 1000)
     x = np.random.default_rng(seed).normal(size=(2, 1, 12, 12))

@@ -7,13 +7,13 @@ NumPy arrays. The model is put in eval mode and its parameters are left untouche
 Equation numbers refer to chapter 3.
 
 * :func:`saliency` (Simonyan et al., 2014): the gradient of the class score with respect
-  to the pixels (3.15), in absolute value and maximized over channels.
+  to the pixels (3.16), in absolute value and maximized over channels.
 * :func:`grad_cam` (Selvaraju et al., 2017): a weighted sum of the feature maps of one
   convolutional layer, weighted by the spatial mean of their gradients, through a ReLU
-  (3.16)-(3.17).
+  (3.17)-(3.18).
 * :func:`integrated_gradients` (Sundararajan et al., 2017): the gradient averaged along
-  the straight path from a baseline image to the input, times the difference (3.18); the
-  attributions add up to the change of the score (3.19), which
+  the straight path from a baseline image to the input, times the difference (3.19); the
+  attributions add up to the change of the score (3.20), which
   :func:`integrated_gradients` reports.
 """
 
@@ -53,7 +53,7 @@ def _score(logits, targets):
 
 
 def saliency(model, x: np.ndarray, target=None) -> np.ndarray:
-    """``max_c |d score / d x_c|``: ``(N, H, W)`` (3.15)."""
+    """``max_c |d score / d x_c|``: ``(N, H, W)`` (3.16)."""
     import torch
 
     model.eval()
@@ -104,12 +104,12 @@ def grad_cam(
     """Grad-CAM maps ``(N, H, W)`` (or ``(N, h, w)`` at
     the layer's resolution with ``upsampled=False``).
 
-    ``alpha_k = mean_ij dscore/dA_kij`` (3.16);
-    ``map = ReLU(sum_k alpha_k A_k)`` (3.17).
+    ``alpha_k = mean_ij dscore/dA_kij`` (3.17);
+    ``map = ReLU(sum_k alpha_k A_k)`` (3.18).
     """
     activations, gradients = activations_and_gradients(model, layer, x, target)
-    alpha = gradients.mean(axis=(2, 3), keepdims=True)  # (3.16): (N, K, 1, 1)
-    maps = np.maximum((alpha * activations).sum(axis=1), 0)  # (3.17): (N, h, w)
+    alpha = gradients.mean(axis=(2, 3), keepdims=True)  # (3.17): (N, K, 1, 1)
+    maps = np.maximum((alpha * activations).sum(axis=1), 0)  # (3.18): (N, h, w)
     return upsample(maps, np.shape(x)[2:]) if upsampled else maps
 
 
@@ -121,10 +121,10 @@ def integrated_gradients(
     steps: int = 64,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Integrated gradients ``(N, C, H, W)`` and, per image, the completeness gap
-    (3.19): ``sum(attributions) - (score(x) - score(baseline))``, which shrinks as
+    (3.20): ``sum(attributions) - (score(x) - score(baseline))``, which shrinks as
     ``steps`` grows.
 
-    The path integral (3.18) uses the trapezoidal rule on ``steps`` intervals; the
+    The path integral (3.19) uses the trapezoidal rule on ``steps`` intervals; the
     baseline defaults to a black image (all zeros).
     """
     import torch
@@ -149,8 +149,8 @@ def integrated_gradients(
         logits = model(path)
         scores = logits[:, label]
         (grad,) = torch.autograd.grad(scores.sum(), path)
-        # (3.18)
+        # (3.19)
         attribution = (image - base) * (weights[:, None, None, None] * grad).sum(dim=0)
         attributions.append(attribution.detach().numpy())
-        gaps.append((attribution.sum() - (scores[-1] - scores[0])).item())  # (3.19)
+        gaps.append((attribution.sum() - (scores[-1] - scores[0])).item())  # (3.20)
     return np.stack(attributions), np.array(gaps)
