@@ -198,6 +198,46 @@ BROKEN = {
             "NaN",
         ),
     },
+    "04-rnn": {
+        "ch04-rnn-step": (["rnn_step_forward", "rnn_step_backward"], *RAISES),
+        "ch04-lstm-cell": (["lstm_cell_forward"], *LOOPS),
+        "ch04-clip-global-norm": (
+            ["clip_by_global_norm"],
+            "    return [np.full_like(g, np.nan) for g in grads]",
+            "NaN",
+        ),
+        # NumPy only: an answer that samples with PyTorch is refused
+        "ch04-temperature": (
+            ["sample_with_temperature"],
+            "    import torch\n"
+            "    probs = torch.softmax(torch.tensor(logits) / temperature, 0)\n"
+            "    return int(torch.multinomial(probs, 1))",
+            "must use NumPy only",
+        ),
+    },
+    "05-attention": {
+        # the textbook formula without the max shift: NaN for huge logits
+        "ch05-stable-softmax": (
+            ["softmax"],
+            "    return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)",
+            "NaN",
+        ),
+        # NumPy only: an answer that hands the work to PyTorch is refused
+        "ch05-causal-attention": (
+            ["causal_attention"],
+            "    import torch\n"
+            "    q, k, v = (torch.tensor(a) for a in (q, k, v))\n"
+            "    return torch.nn.functional.scaled_dot_product_attention("
+            "q, k, v, is_causal=True).numpy()",
+            "must use NumPy only",
+        ),
+        "ch05-heads": (
+            ["split_heads", "merge_heads"],
+            "    return np.zeros((1, 1))",
+            "has shape (1, 1)",
+        ),
+        "ch05-positional-encoding": (["sinusoidal_positions"], *LOOPS),
+    },
     "06-autoencoders": {
         "ch06-reparameterize": (["reparameterize"], *RAISES),
         "ch06-gaussian-kl": (
