@@ -74,7 +74,7 @@ def attention_forward(
     scale = 1.0 / np.sqrt(q.shape[-1])
     scores = (q @ np.swapaxes(k, -1, -2)) * scale  # (5.3): (..., n_q, n_k)
     if mask is not None:
-        scores = np.where(mask, scores, -np.inf)  # (5.5): masked keys get weight 0
+        scores = np.where(mask, scores, -np.inf)  # (5.6): masked keys get weight 0
     weights = softmax(scores)  # (5.2), each row sums to 1
     return weights @ v, (q, k, v, weights, scale)  # (5.4)
 
@@ -94,7 +94,7 @@ def attention_backward(
 
 def split_heads(x: np.ndarray, n_heads: int) -> np.ndarray:
     """``(N, T, D)`` to ``(N, h, T, D / h)``: head ``i`` gets features ``i d_h`` to
-    ``(i + 1) d_h - 1`` (5.14)."""
+    ``(i + 1) d_h - 1`` (5.11)."""
     n, t, d = x.shape
     if d % n_heads:
         raise ValueError(f"the model width {d} is not a multiple of {n_heads} heads")
@@ -108,7 +108,7 @@ def merge_heads(x: np.ndarray) -> np.ndarray:
 
 
 def sinusoidal_positions(n_positions: int, d_model: int) -> np.ndarray:
-    """The ``(n_positions, d_model)`` sinusoidal encodings of Vaswani et al. (5.11).
+    """The ``(n_positions, d_model)`` sinusoidal encodings of Vaswani et al. (5.12).
 
     ``PE[p, 2i] = sin(p / 10000^(2i/d))`` and ``PE[p, 2i+1] = cos(p / 10000^(2i/d))``.
     """
@@ -124,7 +124,7 @@ def sinusoidal_positions(n_positions: int, d_model: int) -> np.ndarray:
 def layer_norm_forward(
     x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5
 ) -> tuple[np.ndarray, tuple]:
-    """LayerNorm over the last axis (5.12): standardize each vector, scale and shift."""
+    """LayerNorm over the last axis (5.13): standardize each vector, scale and shift."""
     mean = x.mean(axis=-1, keepdims=True)
     inv_std = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
     x_hat = (x - mean) * inv_std
@@ -134,7 +134,7 @@ def layer_norm_forward(
 def layer_norm_backward(
     grad_out: np.ndarray, cache: tuple
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """dL/dx, dL/dgamma, dL/dbeta of :func:`layer_norm_forward` (5.13)."""
+    """dL/dx, dL/dgamma, dL/dbeta of :func:`layer_norm_forward` (5.14)."""
     x_hat, inv_std, gamma = cache
     batch_axes = tuple(range(grad_out.ndim - 1))
     grad_gamma = np.sum(grad_out * x_hat, axis=batch_axes)
@@ -144,12 +144,12 @@ def layer_norm_backward(
         g
         - g.mean(axis=-1, keepdims=True)
         - x_hat * np.mean(g * x_hat, axis=-1, keepdims=True)
-    )  # (5.13)
+    )  # (5.14)
     return grad_x, grad_gamma, grad_beta
 
 
 class LayerNorm(Layer):
-    """LayerNorm over the last axis, learned scale ``gamma``, shift ``beta`` (5.12)."""
+    """LayerNorm over the last axis, learned scale ``gamma``, shift ``beta`` (5.13)."""
 
     def __init__(self, d_model: int, eps: float = 1e-5, dtype=np.float32):
         super().__init__()
@@ -182,7 +182,7 @@ def _rows_backward(layer: Layer, grad: np.ndarray) -> np.ndarray:
 
 
 class MultiHeadAttention(Layer):
-    """Multi-head self-attention on ``(N, T, D)`` (5.14): project, split, attend, merge,
+    """Multi-head self-attention on ``(N, T, D)`` (5.11): project, split, attend, merge,
     project.
 
     ``causal=True`` lets position ``t`` attend to positions ``<= t`` only (a decoder);
@@ -215,7 +215,7 @@ class MultiHeadAttention(Layer):
             causal = causal_mask(x.shape[1])
             mask = causal if mask is None else mask & causal
         heads, self.cache = attention_forward(q, k, v, mask)  # (5.4), every head
-        return _rows(self.out, merge_heads(heads))  # (5.14)
+        return _rows(self.out, merge_heads(heads))  # (5.11)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         grad_heads = split_heads(_rows_backward(self.out, grad), self.n_heads)
