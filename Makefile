@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DLBOOK_PROGRESS ?= 0
 export PYTHONHASHSEED := 0
 
-.PHONY: book test setup system-deps execute exercises lint clean
+.PHONY: book test setup system-deps execute exercises lint clean benchmarks
 
 ## book: build the HTML book into _build/html (set-up included)
 book: setup
@@ -50,8 +50,13 @@ execute: setup
 exercises: setup
 	$(BIN)/python tools/make_exercises.py
 
+## benchmarks: kernels against PyTorch, scaling, machine ceiling; writes benchmarks/results.json
+## and book/costs.md (BENCH_ARGS="--chapters" also executes every chapter notebook)
+benchmarks: setup
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
 lint: setup
-	$(BIN)/ruff check src tests tools book solutions
+	$(BIN)/ruff check src tests tools book solutions benchmarks
 
 clean:
 	rm -rf _build dist book/_static/mathjax

@@ -15,3 +15,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.nodeid.endswith(".ipynb") or ".ipynb::" in item.nodeid:
             item.add_marker(pytest.mark.notebooks)
+
+
+_NOTEBOOK_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Add up the time of each notebook's cells (nbval collects one item per cell)."""
+    if ".ipynb::" in report.nodeid:
+        path = report.nodeid.split("::", 1)[0]
+        _NOTEBOOK_SECONDS[path] = _NOTEBOOK_SECONDS.get(path, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print each notebook's execution time, so that a slow-down shows in CI's log."""
+    if _NOTEBOOK_SECONDS:
+        terminalreporter.section("notebook execution times (nbval)")
+        for path, seconds in sorted(_NOTEBOOK_SECONDS.items()):
+            terminalreporter.write_line(f"{seconds:8.1f} s  {path}")

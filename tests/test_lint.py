@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_ruff_is_clean():
     ruff = str(Path(sys.executable).with_name("ruff"))
     targets = ["src", "tests", "tools", "conftest.py", "book", "solutions"]
+    targets.append("benchmarks")
     command = [ruff, "check", "--output-format", "concise", *targets]
     run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, f"ruff found problems:\n{run.stdout}{run.stderr}"
@@ -19,6 +20,7 @@ def test_ruff_format_is_applied():
     """All code is `ruff format`ted at the book's line length (CONTRIBUTING.md)."""
     ruff = str(Path(sys.executable).with_name("ruff"))
     targets = ["src", "tests", "tools", "conftest.py", "book", "solutions"]
+    targets.append("benchmarks")
     run = subprocess.run(
         [ruff, "format", "--check", *targets], capture_output=True, text=True, cwd=ROOT
     )

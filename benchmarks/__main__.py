@@ -1,0 +1,161 @@
+"""``python -m benchmarks``: run the benchmarks, write results.json, the plots and the
+appendix page ``book/costs.md`` (see ``benchmarks/__init__.py``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results.json"
+PLOTS = ROOT / "book" / "_static" / "benchmarks"
+PAGE = ROOT / "book" / "costs.md"
+
+
+def run_kernels(kernels, machine, bar) -> list[dict]:
+    from .kernels import TARGETS
+    from .timing import interleaved_times, profile_top, settle
+
+    rows = []
+    for kernel in kernels:
+        bar.set_postfix_str(kernel.name)
+        row = {
+            "name": kernel.name,
+            "chapter": kernel.chapter,
+            "shape": kernel.shape,
+            "note": kernel.note,
+        }
+        for library in ("numpy", "torch"):
+            closures = {
+                f"{library}_{mode}": getattr(kernel, f"{library}_{mode}")
+                for mode in ("fwd", "fb")
+            }
+            for name, timing in interleaved_times(closures).items():
+                row[f"{name}_s"] = timing["median_s"]
+                row[f"{name}_min_s"] = timing["min_s"]
+                row[f"{name}_runs"] = timing["runs"]
+            settle()
+        for mode in ("fwd", "fb"):
+            row[f"ratio_{mode}"] = row[f"numpy_{mode}_s"] / row[f"torch_{mode}_s"]
+            flops = getattr(kernel, f"flops_{mode}")
+            for library in ("numpy", "torch"):
+                gflops = flops / row[f"{library}_{mode}_s"] / 1e9 if flops else None
+                peak = machine[f"peak_{library}"]["gflops"]
+                row[f"{library}_{mode}_gflops"] = gflops
+                row[f"{library}_{mode}_of_peak"] = gflops / peak if gflops else None
+        target = TARGETS.get(kernel.name)
+        if target:
+            row["target"] = {
+                **target,
+                "met": bool(row["ratio_fb"] <= target["limit"]),
+                "goal_met": (
+                    None
+                    if target["goal"] is None
+                    else row["ratio_fb"] <= target["goal"]
+                ),
+            }
+        if (target and not row["target"]["met"]) or row["ratio_fb"] > 3:
+            row["profile"] = profile_top(kernel.numpy_fb)
+        rows.append(row)
+        bar.update()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny shapes: checks the code, in seconds"
+    )
+    parser.add_argument(
+        "--chapters",
+        nargs="*",
+        metavar="NB",
+        help="also execute these chapter notebooks (all of book/ when none is named)",
+    )
+    parser.add_argument(
+        "--skip-kernels",
+        action="store_true",
+        help="keep the machine, kernel and scaling results of the existing JSON",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--plots", type=Path, default=PLOTS)
+    parser.add_argument("--page", type=Path, default=PAGE)
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    return run(args)
+
+
+def run(args) -> int:
+    import torch
+
+    from dlbook.utils import machine_gflops, set_threads
+
+    from . import chapters, kernels, report, scaling, timing
+    from .machine import machine_facts
+    from .plots import all_figures
+
+    set_threads()
+    timing.SETTLE_S = 0.0 if args.quick else 0.3
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    previous = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    results = dict(previous) if args.skip_kernels else {}
+    chapter_paths = []
+    if args.chapters is not None:
+        named = [Path(p).resolve() for p in args.chapters]
+        chapter_paths = named or chapters.chapter_paths()
+    todo = [] if args.skip_kernels else kernels.all_kernels(rng, args.quick)
+    total = len(todo) + (0 if args.skip_kernels else 4) + len(chapter_paths)
+    start = time.perf_counter()
+    bar = tqdm(
+        total=total, desc="benchmarks", file=sys.stderr, disable=args.no_progress
+    )
+    if not args.skip_kernels:
+        bar.set_postfix_str("machine")
+        results["machine"] = machine_facts(args.quick)
+        results["quick"] = args.quick
+        bar.update()
+        results["kernels"] = run_kernels(todo, results["machine"], bar)
+        results["scaling"] = {}
+        for name, fn in scaling.scaling_parts(rng, args.quick):
+            bar.set_postfix_str(f"scaling {name}")
+            results["scaling"][name] = fn()
+            bar.update()
+        results["targets"] = kernels.TARGETS
+    if chapter_paths or "chapters" not in results:
+        gflops = machine_gflops()
+        executed = dict(previous.get("chapters", {}).get("executed", {}))
+        for path in chapter_paths:
+            bar.set_postfix_str(path.name)
+            entry = chapters.execute(path, gflops)
+            entry["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+            entry["machine_gflops"] = gflops
+            executed[entry["notebook"]] = entry
+            bar.update()
+        results["chapters"] = {
+            "executed": executed,
+            "stored": [chapters.stored_run(p) for p in chapters.chapter_paths()],
+        }
+    bar.close()
+    results["figures"] = all_figures(results, args.plots, args.page.parent)
+    results["wall_s"] = time.perf_counter() - start
+    if not args.skip_kernels:
+        results["machine"]["load_after"] = os.getloadavg()[0]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    results = json.loads(args.out.read_text())  # the page is built from the file
+    args.page.write_text(report.render(results), encoding="utf-8")
+    print(report.summary(results))
+    print(f"wrote {args.out}, {args.page} and the plots in {args.plots}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""The benchmark suite (benchmarks/): its code runs, and the appendix page "What it
+costs" is the one its committed results give. Nothing here asserts a timing: the
+targets are measured and reported on the page, not tested."""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import __main__ as cli  # noqa: E402
+from benchmarks import chapters, report  # noqa: E402
+from benchmarks.kernels import TARGETS  # noqa: E402
+from benchmarks.scaling import fitted_exponent  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results.json"
+
+
+@pytest.fixture(scope="module")
+def committed():
+    return json.loads(RESULTS.read_text(encoding="utf-8"))
+
+
+def test_costs_page_is_built_from_the_committed_results(committed):
+    """book/costs.md is what benchmarks/report.py makes of benchmarks/results.json."""
+    page = (ROOT / "book" / "costs.md").read_text(encoding="utf-8")
+    assert page == report.render(committed), (
+        "book/costs.md is out of date: run `.venv/bin/python -m benchmarks.report`"
+    )
+
+
+def test_committed_results_are_a_full_run_with_every_target(committed):
+    """The page reports the chapters' shapes (not a --quick run), every target, and
+    each figure it shows exists."""
+    assert committed["quick"] is False
+    names = {row["name"] for row in committed["kernels"]}
+    assert set(TARGETS) <= names
+    for figure in committed["figures"].values():
+        assert (ROOT / "book" / figure).is_file(), figure
+    missed = [
+        r for r in committed["kernels"] if r.get("target", {}).get("met") is False
+    ]
+    assert all("profile" in r for r in missed), "a missed target needs its profile"
+
+
+def test_quick_run_writes_results_plots_and_page(tmp_path):
+    """The whole suite on tiny shapes, in seconds: every kernel timed in both
+    libraries, the scaling studies fitted, the page rendered from the JSON."""
+    page = tmp_path / "book" / "costs.md"
+    page.parent.mkdir()
+    argv = ["--quick", "--no-progress", "--out", str(tmp_path / "results.json")]
+    argv += ["--plots", str(tmp_path / "book" / "_static" / "b"), "--page", str(page)]
+    assert cli.main(argv) == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["quick"] is True
+    assert len(results["kernels"]) >= 9
+    for row in results["kernels"]:
+        for key in ("numpy_fwd_s", "numpy_fb_s", "torch_fwd_s", "torch_fb_s"):
+            assert row[key] > 0, (row["name"], key)
+    assert set(results["scaling"]) == {"MLP", "CNN", "attention"}
+    for figure in results["figures"].values():
+        assert (page.parent / figure).is_file()
+    assert page.read_text() == report.render(results)
+    assert "## Targets" in page.read_text() and "## Chapters" in page.read_text()
+
+
+def test_fitted_exponent_recovers_a_power_law():
+    xs = np.array([16, 32, 64, 128])
+    assert fitted_exponent(xs, 3 * xs**2.0) == pytest.approx(2.0)
+    assert fitted_exponent(xs, 5 * xs**1.0) == pytest.approx(1.0)
+
+
+def test_every_chapter_budget_is_read():
+    """The benchmark reads each chapter's budget from its last cell."""
+    stored = [chapters.stored_run(p) for p in chapters.chapter_paths()]
+    assert stored and all(s["budget_s"] for s in stored), stored
