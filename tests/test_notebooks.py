@@ -162,3 +162,25 @@ def test_stated_run_time_matches_the_recorded_run(path):
         f"{path.name}: states {claimed} s, "
         f"but its last execution took {seconds:.0f} s (update the box)"
     )
+
+
+def test_intro_run_time_table_matches_the_recorded_runs():
+    """book/intro.md's table of run times lists every chapter with the run time and
+    machine speed its notebook's metadata records (re-executing a chapter without
+    updating the table fails here)."""
+    intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    rows = {
+        stem: (int(seconds), int(gflops))
+        for stem, seconds, gflops in re.findall(
+            r"\]\((\S+?)\.ipynb\) \| (\d+) s \| (\d+) GFLOP/s \|", intro
+        )
+    }
+    for path in CHAPTERS:
+        meta = nbformat.read(path, as_version=4).metadata.get("dlbook", {})
+        expected = (round(meta["run_seconds"]), round(meta["machine_gflops"]))
+        assert path.stem in rows, f"book/intro.md: no run-time row for {path.name}"
+        assert rows[path.stem] == expected, (
+            f"book/intro.md: {path.name} is listed as {rows[path.stem]} "
+            f"(s, GFLOP/s); its metadata records {expected}: "
+            "run tools/run_time_table.py"
+        )
