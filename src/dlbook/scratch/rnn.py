@@ -349,7 +349,7 @@ class LastStep(Layer):
 
 class Embedding(Layer):
     """A learned lookup table: row ``ids`` of ``W`` (V, E), the same as ``onehot(ids) @
-    W`` (4.20).
+    W`` (4.21).
 
     The backward pass adds each output's gradient to the row it came from
     (``np.add.at``, since a token may appear many times); there is no gradient for the
@@ -363,7 +363,7 @@ class Embedding(Layer):
 
     def forward(self, ids):
         self.ids = ids
-        return self.own_params["W"][ids]  # (4.20)
+        return self.own_params["W"][ids]  # (4.21)
 
     def backward(self, grad):
         grad_W = self.own_grads["W"]
@@ -398,7 +398,7 @@ def clip_grad_norm(grads, max_norm: float) -> float:
 def sample_with_temperature(
     logits, temperature: float, rng: np.random.Generator
 ) -> int:
-    """Draw one index from ``softmax(logits / temperature)`` (4.21)."""
+    """Draw one index from ``softmax(logits / temperature)`` (4.20)."""
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
     scaled = np.asarray(logits, dtype=np.float64) / temperature
