@@ -60,6 +60,16 @@ def _grad(out, inputs, upstream):
     return torch.autograd.grad(out, inputs, upstream)
 
 
+def _forward_backward(layer, x: np.ndarray, g: np.ndarray):
+    """A NumPy layer's forward pass on ``x``, then its backward pass from ``g``."""
+
+    def run():
+        layer.forward(x)
+        return layer.backward(g)
+
+    return run
+
+
 def linear(rng, n=128, d_in=784, d_out=256) -> Kernel:
     layer = Linear(d_in, d_out, rng)
     x = rng.standard_normal((n, d_in), dtype=np.float32)
@@ -67,9 +77,7 @@ def linear(rng, n=128, d_in=784, d_out=256) -> Kernel:
     xt, gt = _t(x, True), _t(g)
     wt, bt = _t(layer.params["W"].T, True), _t(layer.params["b"], True)
 
-    def numpy_fb():
-        layer.forward(x)
-        return layer.backward(g)
+    numpy_fb = _forward_backward(layer, x, g)
 
     def torch_fb():
         return _grad(F.linear(xt, wt, bt), (xt, wt, bt), gt)
@@ -117,9 +125,7 @@ def conv2d(rng, n=64, c_in=16, c_out=32, size=14, k=3) -> Kernel:
     xt, gt = _t(x, True), _t(g)
     wt, bt = _t(layer.params["W"], True), _t(layer.params["b"], True)
 
-    def numpy_fb():
-        layer.forward(x)
-        return layer.backward(g)
+    numpy_fb = _forward_backward(layer, x, g)
 
     def torch_fb():
         return _grad(F.conv2d(xt, wt, bt, padding=1), (xt, wt, bt), gt)
@@ -144,10 +150,7 @@ def maxpool(rng, n=64, c=16, size=28) -> Kernel:
     g = rng.standard_normal((n, c, size // 2, size // 2), dtype=np.float32)
     xt, gt = _t(x, True), _t(g)
 
-    def numpy_fb():
-        layer.forward(x)
-        return layer.backward(g)
-
+    numpy_fb = _forward_backward(layer, x, g)
     return Kernel(
         "MaxPool2d",
         "3",
@@ -167,10 +170,7 @@ def batchnorm(rng, n=64, c=32, size=14) -> Kernel:
     xt, gt = _t(x, True), _t(g)
     params = (xt, module.weight, module.bias)
 
-    def numpy_fb():
-        layer.forward(x)
-        return layer.backward(g)
-
+    numpy_fb = _forward_backward(layer, x, g)
     return Kernel(
         "BatchNorm",
         "3",
@@ -190,10 +190,7 @@ def _recurrent(rng, kind, n=32, t=50, d=1, h=32) -> Kernel:
     xt, gt = _t(x, True), _t(g)
     params = (xt, *module.parameters())
 
-    def numpy_fb():
-        layer.forward(x)
-        return layer.backward(g)
-
+    numpy_fb = _forward_backward(layer, x, g)
     gates = 1 if kind == "RNN" else 4
     flops = 2 * n * t * (d + h) * gates * h
     return Kernel(
@@ -248,10 +245,7 @@ def layernorm(rng, n=32, t=64, d=128) -> Kernel:
     xt, gt = _t(x, True), _t(g)
     p = layer.params
 
-    def numpy_fb():
-        layer.forward(x)
-        return layer.backward(g)
-
+    numpy_fb = _forward_backward(layer, x, g)
     return Kernel(
         "LayerNorm",
         "5",
