@@ -33,3 +33,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("notebook execution times (nbval)")
         for path, seconds in sorted(_NOTEBOOK_SECONDS.items()):
             terminalreporter.write_line(f"{seconds:8.1f} s  {path}")
+        total = sum(_NOTEBOOK_SECONDS.values())
+        terminalreporter.write_line(
+            f"{total:8.1f} s  all {len(_NOTEBOOK_SECONDS)} notebooks "
+            f"({total / 60:.1f} min; the course's target is 35 min)"
+        )

@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         "--chapters",
         nargs="*",
         metavar="NB",
-        help="also execute these chapter notebooks (all of book/ when none is named)",
+        help="also execute these notebooks (when none is named: every notebook CI's "
+        "nbval run executes, book/ and solutions/)",
     )
     parser.add_argument(
         "--skip-kernels",
@@ -110,7 +111,7 @@ def run(args) -> int:
     chapter_paths = []
     if args.chapters is not None:
         named = [Path(p).resolve() for p in args.chapters]
-        chapter_paths = named or chapters.chapter_paths()
+        chapter_paths = named or chapters.ci_notebooks()
     todo = [] if args.skip_kernels else kernels.all_kernels(rng, args.quick)
     total = len(todo) + (0 if args.skip_kernels else 4) + len(chapter_paths)
     start = time.perf_counter()
@@ -141,7 +142,7 @@ def run(args) -> int:
             bar.update()
         results["chapters"] = {
             "executed": executed,
-            "stored": [chapters.stored_run(p) for p in chapters.chapter_paths()],
+            "stored": [chapters.stored_run(p) for p in chapters.ci_notebooks()],
         }
     bar.close()
     results["figures"] = all_figures(results, args.plots, args.page.parent)

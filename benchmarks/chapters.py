@@ -1,17 +1,21 @@
-"""Each chapter notebook executed end to end in a fresh kernel, as CI's nbval run does
-(the machine's own numerical kernels, no progress bars), without writing it back."""
+"""Each notebook that CI's nbval run executes, run end to end in a fresh kernel as CI
+runs it (the machine's own numerical kernels, no progress bars), without writing it
+back: its wall time against its budget, and the headline numbers that
+``dlbook.utils.report_headlines`` reported in that run."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-from dlbook.utils import time_allowed
+from dlbook.utils import HEADLINES_ENV, time_allowed
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = re.compile(r"check_run_time\(\s*chapter_start\s*,\s*budget\s*=\s*(\d+)")
@@ -20,6 +24,14 @@ RAN = re.compile(r"this chapter ran in (\d+) s")
 
 def chapter_paths() -> list[Path]:
     return sorted((ROOT / "book").glob("[0-9][0-9]-*.ipynb"))
+
+
+def ci_notebooks() -> list[Path]:
+    """What nbval executes in CI (pyproject's testpaths): every notebook in book/ and
+    solutions/."""
+    return sorted((ROOT / "book").glob("*.ipynb")) + sorted(
+        (ROOT / "solutions").glob("*.ipynb")
+    )
 
 
 def _name(path: Path) -> str:
@@ -49,6 +61,7 @@ def stored_run(path: Path) -> dict:
         "stored_allowed_s": (
             time_allowed(budget, gflops) if budget and gflops else None
         ),
+        "stored_headlines": meta.get("headlines", []),
     }
 
 
@@ -56,7 +69,13 @@ def execute(path: Path, gflops: float, timeout: int = 1800) -> dict:
     """Run one notebook; its wall time against its budget scaled to ``gflops``."""
     nb = nbformat.read(path, as_version=4)
     budget = budget_of(nb)
-    env = {"DLBOOK_PROGRESS": "0", "PYTHONHASHSEED": "0"}
+    scratch = tempfile.TemporaryDirectory()
+    headlines = Path(scratch.name) / "headlines.jsonl"
+    env = {
+        "DLBOOK_PROGRESS": "0",
+        "PYTHONHASHSEED": "0",
+        HEADLINES_ENV: str(headlines),
+    }
     shared = ROOT.parent / "shared" / "data"
     if "DLBOOK_DATA" not in os.environ and shared.is_dir():
         env["DLBOOK_DATA"] = str(shared)
@@ -80,6 +99,8 @@ def execute(path: Path, gflops: float, timeout: int = 1800) -> dict:
             else:
                 os.environ[k] = v
     seconds = time.perf_counter() - start
+    rows = headlines.read_text().splitlines() if headlines.exists() else []
+    scratch.cleanup()
     allowed = time_allowed(budget, gflops) if budget else None
     return {
         **stored_run(path),
@@ -88,6 +109,7 @@ def execute(path: Path, gflops: float, timeout: int = 1800) -> dict:
         "within_budget": None if allowed is None else bool(seconds <= allowed),
         "error": error,
         "reported_by_notebook": _reported(nb),
+        "headlines": [json.loads(row) for row in rows],
     }
 
 

@@ -31,11 +31,10 @@ REMEDIES = {
     ),
     "LSTM": (
         "the recurrence runs as a Python loop over the T steps with about a dozen "
-        "small NumPy calls each, on (32, 128) arrays where each call costs more in "
-        "overhead than in arithmetic; PyTorch runs the same loop in C++. Fewer calls "
-        "per step (slices instead of np.split, whose array_split shows in the "
-        "profile; one gate activation writing in place) would cut it; only a "
-        "compiled loop would close it."
+        "small NumPy calls each (already slices, not np.split, and one tanh for all "
+        "four gates), on (32, 128) arrays where each call costs more in overhead than "
+        "in arithmetic; PyTorch runs the same loop in C++. Only a compiled loop (or "
+        "fusing the steps' element-wise work) would close it."
     ),
 }
 
@@ -146,18 +145,31 @@ def _targets(results: dict) -> list[str]:
                 "met" if inside == len(timed) else "**missed**",
             ]
         )
-    recorded = [s["stored_run_s"] for s in stored if s["stored_run_s"] is not None]
-    if recorded:
-        total = sum(recorded)
+    ran = [e for e in executed.values() if e.get("run_s") is not None]
+    if stored and len(ran) >= len(stored):  # every notebook nbval runs, executed here
+        total = sum(e["run_s"] for e in ran)
+        failed = sum(bool(e["error"]) for e in ran)
         rows.append(
             [
                 "all notebooks in CI",
                 "≤ 35 min",
-                f"{total / 60:.1f} min: the {len(recorded)} stored chapter runs "
-                "(solutions/ not counted)",
-                "not measured in CI (see Chapters)",
+                f"{total / 60:.1f} min: the {len(ran)} notebooks nbval runs, executed "
+                "one after another here" + (f" ({failed} failed)" if failed else ""),
+                "met" if total <= 35 * 60 and not failed else "**missed**",
             ]
         )
+    else:
+        recorded = [s["stored_run_s"] for s in stored if s["stored_run_s"] is not None]
+        if recorded:
+            total = sum(recorded)
+            rows.append(
+                [
+                    "all notebooks in CI",
+                    "≤ 35 min",
+                    f"{total / 60:.1f} min: the {len(recorded)} stored runs",
+                    "not measured here (run `--chapters`)",
+                ]
+            )
     return _table(["target", "limit", "this run", "verdict"], rows, "llrl")
 
 
@@ -303,6 +315,47 @@ def _chapters(results: dict) -> list[str]:
     )
 
 
+def _headlines(results: dict) -> list[str]:
+    """Each chapter's headline numbers: the stored run's and this run's, beside the
+    range the chapter asserts and its naive baseline."""
+    chapters = results.get("chapters", {})
+    executed = chapters.get("executed", {})
+    rows = []
+    for s in chapters.get("stored", []):
+        fresh = {
+            h["name"]: h for h in executed.get(s["notebook"], {}).get("headlines", [])
+        }
+        for h in s.get("stored_headlines", []):
+            low, high = h["expected"]
+            here = fresh.get(h["name"])
+            rows.append(
+                [
+                    f"`{s['notebook']}`",
+                    h["name"],
+                    f"{low:.4g}–{high:.4g}",
+                    f"{h['baseline']:.4g} ({h['baseline_name']})",
+                    f"{h['value']:.4g}",
+                    "—"
+                    if here is None
+                    else f"{here['value']:.4g}" + ("" if here["ok"] else " (**out**)"),
+                ]
+            )
+    if not rows:
+        return ["No headline numbers recorded.", ""]
+    return _table(
+        [
+            "notebook",
+            "headline number",
+            "expected",
+            "naive baseline",
+            "stored run",
+            "executed here",
+        ],
+        rows,
+        "llrlrr",
+    )
+
+
 def render(results: dict) -> str:
     """The page, from the results alone (same results, same page)."""
     m = results["machine"]
@@ -361,6 +414,14 @@ def render(results: dict) -> str:
         "committed (`make execute`, other numerical kernels).",
         "",
         *_chapters(results),
+        "### Headline numbers",
+        "",
+        "What each chapter's `report_headlines` cell reported: in its stored run and "
+        "in the execution above (training on another machine or with other numerical "
+        "kernels moves the last digits). Each is asserted in the notebook against "
+        "its expected range and its baseline.",
+        "",
+        *_headlines(results),
     ]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -79,3 +79,23 @@ def test_every_chapter_budget_is_read():
     """The benchmark reads each chapter's budget from its last cell."""
     stored = [chapters.stored_run(p) for p in chapters.chapter_paths()]
     assert stored and all(s["budget_s"] for s in stored), stored
+
+
+def test_every_chapter_stores_its_headline_numbers():
+    """Every chapter's stored run recorded the headline numbers its report_headlines
+    cell asserted (tools/execute_notebooks.py), for the benchmark page."""
+    for path in chapters.chapter_paths():
+        stored = chapters.stored_run(path)["stored_headlines"]
+        assert stored, f"{path.name}: no headline numbers in its metadata"
+        for h in stored:
+            low, high = h["expected"]
+            assert h["ok"] and low <= h["value"] <= high, (path.name, h)
+
+
+def test_ci_notebooks_are_what_nbval_collects():
+    """The benchmark's 'all notebooks in CI' executes what pyproject's testpaths give
+    nbval: every notebook in book/ and solutions/."""
+    names = {p.relative_to(ROOT).as_posix() for p in chapters.ci_notebooks()}
+    assert {p.relative_to(ROOT).as_posix() for p in chapters.chapter_paths()} <= names
+    assert any(n.startswith("solutions/") for n in names)
+    assert not any(n.startswith("exercises/") for n in names)

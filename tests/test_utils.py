@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
@@ -14,7 +15,15 @@ import torch
 
 from dlbook.plotting import plot_curves, show_images, use_style
 from dlbook.training import History, fit, minibatches, progress
-from dlbook.utils import get_device, seed_everything, set_threads, timer
+from dlbook.utils import (
+    HEADLINES_ENV,
+    Headline,
+    get_device,
+    report_headlines,
+    seed_everything,
+    set_threads,
+    timer,
+)
 
 matplotlib.use("Agg")
 
@@ -97,6 +106,35 @@ def test_get_device_honours_dlbook_device(monkeypatch):
     monkeypatch.setenv("DLBOOK_DEVICE", "meta")
     assert get_device() == torch.device("meta")
     assert get_device(prefer="cpu") == torch.device("cpu")  # an explicit choice wins
+
+
+def test_report_headlines_prints_asserts_and_records(tmp_path, monkeypatch, capsys):
+    """Each row is printed beside its range and baseline and appended to the file named
+    by DLBOOK_HEADLINES; a value out of range or no better than its baseline fails,
+    with every problem named."""
+    record = tmp_path / "headlines.jsonl"
+    monkeypatch.setenv(HEADLINES_ENV, str(record))
+    good = Headline("accuracy", np.float64(0.93), (0.9, 0.97), 0.52, "majority class")
+    loss = Headline("loss", 1.5, (1.3, 1.6), 3.3, "frequencies", higher_is_better=False)
+    assert report_headlines(good, loss) is None  # nothing to display in a notebook
+    printed = capsys.readouterr().out
+    assert "0.930" in printed and "0.900-0.970" in printed
+    assert "0.520 (majority class; higher is better)" in printed
+    stored = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [(r["name"], r["value"], r["ok"]) for r in stored] == [
+        ("accuracy", 0.93, True),
+        ("loss", 1.5, True),
+    ]
+
+    too_low = Headline("accuracy", 0.85, (0.9, 0.97), 0.52, "majority class")
+    no_better = Headline("loss", 1.5, (1.0, 4.0), 1.4, "frequencies", False)
+    with pytest.raises(AssertionError) as failure:
+        report_headlines(too_low, no_better)
+    assert "outside 0.900-0.970" in str(failure.value)
+    assert "does not beat the baseline (frequencies, 1.400)" in str(failure.value)
+    assert len(record.read_text().splitlines()) == 4  # failures are recorded too
+    with pytest.raises(AssertionError, match="outside"):
+        report_headlines(Headline("nan", float("nan"), (0, 1), -1.0, "none"))
 
 
 def test_timer_measures_a_sleep():

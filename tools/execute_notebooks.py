@@ -9,24 +9,32 @@ progress bars in stored outputs) and the numerical kernels of kernels.VARIANT, s
 the test run, with the machine's own kernels, checks the stored outputs under other
 ones. The notebook's metadata records the SHA-256 of every code cell's source
 (tests/test_notebooks.py refuses a notebook whose cells were edited after this ran), the
-kernels used and the run time. When DLBOOK_DATA is unset and ../shared/data exists, that
-offline copy is used.
+kernels used, the run time and the chapter's headline numbers (what
+``dlbook.utils.report_headlines`` reported). When DLBOOK_DATA is unset and
+../shared/data exists, that offline copy is used.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-from dlbook.utils import machine_gflops
+from dlbook.utils import HEADLINES_ENV
 
 from kernels import VARIANT, kernel_config
 from notebook_setup import ROOT, code_cell_hashes, notebooks, sync
+
+# what check_run_time prints in a notebook's last cell
+PRINTED_GFLOPS = re.compile(r"\((\d+(?:\.\d+)?) GFLOP/s against")
 
 KERNELSPEC = {
     "name": "python3",
@@ -42,24 +50,50 @@ def execute(path: Path, kernels: dict) -> float:
     for cell in nb.cells:
         cell.metadata.pop("lines_to_next_cell", None)
     nb.metadata["kernelspec"] = KERNELSPEC
-    start = time.perf_counter()
-    client = NotebookClient(
-        nb,
-        timeout=1800,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-        record_timing=False,
-    )
-    client.execute()
-    seconds = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as scratch:
+        headlines = Path(scratch) / "headlines.jsonl"
+        os.environ[HEADLINES_ENV] = str(headlines)
+        start = time.perf_counter()
+        client = NotebookClient(
+            nb,
+            timeout=1800,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+            record_timing=False,
+        )
+        try:
+            client.execute()
+        finally:
+            del os.environ[HEADLINES_ENV]
+        seconds = time.perf_counter() - start
+        rows = headlines.read_text().splitlines() if headlines.exists() else []
     nb.metadata["dlbook"] = {
         "cell_sha256": code_cell_hashes(nb),
         "kernels": kernels,
-        "machine_gflops": round(machine_gflops(), 1),
+        "machine_gflops": round(run_gflops(nb), 1),
         "run_seconds": round(seconds, 1),
     }
+    if rows:  # what report_headlines printed, for the tests and the benchmark page
+        nb.metadata["dlbook"]["headlines"] = [json.loads(row) for row in rows]
     nbformat.write(nb, path)
     return seconds
+
+
+def run_gflops(nb) -> float:
+    """The matrix-product speed the notebook ran at: what its last cell's
+    check_run_time printed (measured in its kernel, with its numerical kernels), or,
+    for a notebook without one, the same measurement in a fresh process with this
+    run's environment (the kernels of kernels.VARIANT, not the executor's own)."""
+    for cell in reversed(nb.cells):
+        for output in cell.get("outputs", []):
+            found = PRINTED_GFLOPS.search(output.get("text", ""))
+            if found:
+                return float(found.group(1))
+    code = "from dlbook.utils import machine_gflops; print(machine_gflops())"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.strip())
 
 
 def main(argv: list[str]) -> int:

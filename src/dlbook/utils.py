@@ -1,18 +1,25 @@
-"""Small helpers every chapter needs: seeds, threads, device choice, timing."""
+"""Small helpers every chapter needs: seeds, threads, device choice, timing, and the
+end-of-chapter report of its headline numbers."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import random
 import time
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 __all__ = [
+    "HEADLINES_ENV",
+    "Headline",
     "check_run_time",
     "get_device",
     "machine_gflops",
+    "report_headlines",
     "seed_everything",
     "set_threads",
     "time_allowed",
@@ -125,3 +132,76 @@ def check_run_time(start: float, budget: float) -> float:
             f"the chapter took {elapsed:.0f} s, over its {allowed:.0f} s budget here"
         )
     return elapsed
+
+
+HEADLINES_ENV = "DLBOOK_HEADLINES"
+"""When this environment variable names a file, :func:`report_headlines` appends its
+rows to it as JSON lines: how ``tools/execute_notebooks.py`` stores them in the
+notebook's metadata and the benchmark suite reads them from its own run."""
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline number of a chapter: its value in this run, the range the chapter
+    asserts, and a naive baseline that it must beat; ``decimals`` sets how it prints."""
+
+    name: str
+    value: float
+    expected: tuple[float, float]
+    baseline: float
+    baseline_name: str
+    higher_is_better: bool = True
+    decimals: int = 3
+
+    def problems(self) -> list[str]:
+        low, high = self.expected
+        found = []
+        if not (math.isfinite(self.value) and low <= self.value <= high):
+            found.append(
+                f"{self.name} = {self._f(self.value)}, outside "
+                f"{self._f(low)}-{self._f(high)}"
+            )
+        beats = (
+            self.value > self.baseline
+            if self.higher_is_better
+            else self.value < self.baseline
+        )
+        if not beats:
+            found.append(
+                f"{self.name} = {self._f(self.value)} does not beat the baseline "
+                f"({self.baseline_name}, {self._f(self.baseline)})"
+            )
+        return found
+
+    def _f(self, number: float) -> str:
+        return f"{number:.{self.decimals}f}"
+
+
+def report_headlines(*rows: Headline) -> None:
+    """Print this run's headline numbers beside their expected ranges and naive
+    baselines, record them (see :data:`HEADLINES_ENV`), and assert that each lies in
+    its range and beats its baseline."""
+    width = max(len(r.name) for r in rows) + 2
+    print(
+        f"{'headline number':<{width}}{'this run':>10}{'expected':>16}   naive baseline"
+    )
+    for r in rows:
+        low, high = r.expected
+        better = "higher" if r.higher_is_better else "lower"
+        print(
+            f"{r.name:<{width}}{r._f(r.value):>10}{f'{r._f(low)}-{r._f(high)}':>16}   "
+            f"{r._f(r.baseline)} ({r.baseline_name}; {better} is better)"
+        )
+    path = os.environ.get(HEADLINES_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            for r in rows:
+                record = asdict(r) | {
+                    "value": float(r.value),
+                    "baseline": float(r.baseline),
+                    "ok": not r.problems(),
+                }
+                f.write(json.dumps(record) + "\n")
+    problems = [p for r in rows for p in r.problems()]
+    if problems:
+        raise AssertionError("; ".join(problems))

@@ -40,10 +40,18 @@ __all__ = [
 ]
 
 
-def sigmoid(a: np.ndarray) -> np.ndarray:
-    """``1 / (1 + exp(-a))`` without overflow for large ``|a|``."""
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+def sigmoid(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``1 / (1 + exp(-a))``, computed as ``(1 + tanh(a / 2)) / 2``, the same function:
+    no overflow for any ``a``, one transcendental call, and ``out`` may be ``a`` itself.
+
+    Its error is float32's absolute precision (about 1e-7), which is all a gate needs; a
+    loss on log-probabilities would use a log-sigmoid instead.
+    """
+    out = np.multiply(a, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1
+    out *= 0.5
+    return out
 
 
 def rnn_step_forward(x, h_prev, W_x, W_h, b):
@@ -84,18 +92,20 @@ def lstm_cell_backward(grad_h, grad_c, c_prev, gates, c):
     ``gates`` is the ``(N, 4H)`` array of activated gates ``[i, f, g, o]``; returns
     ``(dL/da, dL/dc_prev)`` where ``a`` are the pre-activations of the gates.
     """
-    i, f, g, o = np.split(gates, 4, axis=1)
+    H = c.shape[1]
+    i, f, g, o = (
+        gates[:, :H],
+        gates[:, H : 2 * H],
+        gates[:, 2 * H : 3 * H],
+        gates[:, 3 * H :],
+    )
     tanh_c = np.tanh(c)
     grad_c = grad_c + grad_h * o * (1 - tanh_c**2)  # (4.14): both paths into c_t
-    grad_a = np.concatenate(
-        [
-            grad_c * g * i * (1 - i),
-            grad_c * c_prev * f * (1 - f),
-            grad_c * i * (1 - g**2),
-            grad_h * tanh_c * o * (1 - o),
-        ],
-        axis=1,
-    )
+    grad_a = np.empty_like(gates)
+    grad_a[:, :H] = grad_c * g * i * (1 - i)  # sigmoid' = s (1 - s)
+    grad_a[:, H : 2 * H] = grad_c * c_prev * f * (1 - f)
+    grad_a[:, 2 * H : 3 * H] = grad_c * i * (1 - g**2)  # tanh' = 1 - tanh^2
+    grad_a[:, 3 * H :] = grad_h * tanh_c * o * (1 - o)
     return grad_a, grad_c * f  # (4.14): the cell path back in time is scaled by f
 
 
@@ -206,12 +216,18 @@ class LSTM(_Recurrent):
         self.outputs = np.empty((N, T, H), dtype=x.dtype)
         self.cells = np.empty((N, T, H), dtype=x.dtype)
         self.gate_values = np.empty((N, T, 4 * H), dtype=x.dtype)
+        # sigmoid(a) = (1 + tanh(a / 2)) / 2, so one tanh activates all four gates:
+        # i, f, o (scale 1/2, shift 1/2) and g (scale 1, shift 0)
+        scale = np.full(4 * H, 0.5, dtype=x.dtype)
+        scale[2 * H : 3 * H] = 1
+        shift = 1 - scale
         for t in range(T):
             a = ax[:, t] + h @ self.own_params["W_h"]  # (4.11)
             gates = self.gate_values[:, t]
-            gates[:] = sigmoid(a)  # i, f, o use the sigmoid ...
-            gates[:, 2 * H : 3 * H] = np.tanh(a[:, 2 * H : 3 * H])  # ... g uses tanh
-            i, f, g, o = np.split(gates, 4, axis=1)
+            np.tanh(a * scale, out=gates)
+            gates *= scale
+            gates += shift
+            i, f, g, o = (gates[:, k * H : (k + 1) * H] for k in range(4))
             c = f * c + i * g  # (4.12)
             h = o * np.tanh(c)  # (4.13)
             self.cells[:, t], self.outputs[:, t] = c, h
