@@ -51,7 +51,8 @@ exercises: setup
 	$(BIN)/python tools/make_exercises.py
 
 ## benchmarks: kernels against PyTorch, scaling, machine ceiling; writes benchmarks/results.json
-## and book/costs.md (BENCH_ARGS="--chapters" also executes every chapter notebook)
+## and book/costs.md (BENCH_ARGS="--chapters" also executes every notebook CI's nbval runs:
+## each chapter's time against its budget, its headline numbers, the total against 35 minutes)
 benchmarks: setup
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 

@@ -124,14 +124,15 @@ def _targets(results: dict) -> list[str]:
     chapters = results.get("chapters", {})
     executed = chapters.get("executed", {})
     stored = chapters.get("stored", [])
-    if executed:
-        inside = sum(bool(e["within_budget"]) for e in executed.values())
+    budgeted = [e for e in executed.values() if e.get("allowed_s") is not None]
+    if budgeted:
+        inside = sum(bool(e["within_budget"]) for e in budgeted)
         rows.append(
             [
                 "every chapter within its budget",
                 "scaled to this machine",
-                f"{inside} of {len(executed)} executed here",
-                "met" if inside == len(executed) else "**missed**",
+                f"{inside} of {len(budgeted)} executed here",
+                "met" if inside == len(budgeted) else "**missed**",
             ]
         )
     timed = [s for s in stored if s["stored_run_s"] and s["stored_allowed_s"]]
@@ -297,7 +298,12 @@ def _chapters(results: dict) -> list[str]:
                 if e["error"]
                 else ("within" if e["within_budget"] else "**over**")
             )
-            here = f"{e['run_s']:.0f} s of {e['allowed_s']:.0f} s allowed ({verdict})"
+            here = (
+                f"{e['run_s']:.0f} s of {e['allowed_s']:.0f} s allowed ({verdict})"
+                if e["allowed_s"] is not None
+                else f"{e['run_s']:.0f} s (no budget)"
+                + (f" ({verdict})" if e["error"] else "")
+            )
             when = e["date"]
         else:
             here, when = "not executed by the benchmark", "—"
@@ -328,16 +334,18 @@ def _headlines(results: dict) -> list[str]:
         for h in s.get("stored_headlines", []):
             low, high = h["expected"]
             here = fresh.get(h["name"])
+            d = h.get("decimals", 3)
             rows.append(
                 [
                     f"`{s['notebook']}`",
                     h["name"],
-                    f"{low:.4g}–{high:.4g}",
-                    f"{h['baseline']:.4g} ({h['baseline_name']})",
-                    f"{h['value']:.4g}",
+                    f"{low:.{d}f}–{high:.{d}f}",
+                    f"{h['baseline']:.{d}f} ({h['baseline_name']})",
+                    f"{h['value']:.{d}f}",
                     "—"
                     if here is None
-                    else f"{here['value']:.4g}" + ("" if here["ok"] else " (**out**)"),
+                    else f"{here['value']:.{d}f}"
+                    + ("" if here["ok"] else " (**out**)"),
                 ]
             )
     if not rows:
