@@ -88,7 +88,7 @@ def test_every_chapter_stores_its_headline_numbers():
         stored = chapters.stored_run(path)["stored_headlines"]
         assert stored, f"{path.name}: no headline numbers in its metadata"
         for h in stored:
-            low, high = h["expected"]
+            low, high = h["asserted"]
             assert h["ok"] and low <= h["value"] <= high, (path.name, h)
 
 

@@ -109,15 +109,15 @@ def time_allowed(budget: float, gflops: float) -> float:
     return budget * max(1.0, REFERENCE_GFLOPS / gflops)
 
 
-def check_run_time(start: float, budget: float) -> float:
+def check_run_time(start: float, budget: float) -> None:
     """Print the chapter's run time since ``start`` (``time.perf_counter()``) beside its
     budget.
 
     The budget is seconds on CI's 2-core CPU; on a slower machine (measured by
     :func:`machine_gflops`) the time allowed grows in proportion. It is enforced only
     where ``CI`` is set: CI fails when a chapter becomes slower than its budget, and a
-    learner on a slower machine sees the time it took, not an error. Returns the elapsed
-    seconds.
+    learner on a slower machine sees the time it took, not an error. Returns nothing, so
+    that a notebook's last cell shows only the printed line.
     """
     elapsed = time.perf_counter() - start
     gflops = machine_gflops()
@@ -131,7 +131,6 @@ def check_run_time(start: float, budget: float) -> float:
         raise AssertionError(
             f"the chapter took {elapsed:.0f} s, over its {allowed:.0f} s budget here"
         )
-    return elapsed
 
 
 HEADLINES_ENV = "DLBOOK_HEADLINES"
@@ -143,18 +142,19 @@ notebook's metadata and the benchmark suite reads them from its own run."""
 @dataclass(frozen=True)
 class Headline:
     """One headline number of a chapter: its value in this run, the range the chapter
-    asserts, and a naive baseline that it must beat; ``decimals`` sets how it prints."""
+    asserts (a pass band, wider than the range a run typically lands in), and a naive
+    baseline that it must beat; ``decimals`` sets how it prints."""
 
     name: str
     value: float
-    expected: tuple[float, float]
+    asserted: tuple[float, float]
     baseline: float
     baseline_name: str
     higher_is_better: bool = True
     decimals: int = 3
 
     def problems(self) -> list[str]:
-        low, high = self.expected
+        low, high = self.asserted
         found = []
         if not (math.isfinite(self.value) and low <= self.value <= high):
             found.append(
@@ -178,15 +178,14 @@ class Headline:
 
 
 def report_headlines(*rows: Headline) -> None:
-    """Print this run's headline numbers beside their expected ranges and naive
+    """Print this run's headline numbers beside their asserted ranges and naive
     baselines, record them (see :data:`HEADLINES_ENV`), and assert that each lies in
     its range and beats its baseline."""
     width = max(len(r.name) for r in rows) + 2
-    print(
-        f"{'headline number':<{width}}{'this run':>10}{'expected':>16}   naive baseline"
-    )
+    header = f"{'headline number':<{width}}{'this run':>10}{'asserted range':>16}"
+    print(header + "   naive baseline")
     for r in rows:
-        low, high = r.expected
+        low, high = r.asserted
         better = "higher" if r.higher_is_better else "lower"
         print(
             f"{r.name:<{width}}{r._f(r.value):>10}{f'{r._f(low)}-{r._f(high)}':>16}   "
