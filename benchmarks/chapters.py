@@ -5,17 +5,15 @@ back: its wall time against its budget, and the headline numbers that
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-from dlbook.utils import HEADLINES_ENV, time_allowed
+from dlbook.utils import recorded_headlines, time_allowed
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET = re.compile(r"check_run_time\(\s*chapter_start\s*,\s*budget\s*=\s*(\d+)")
@@ -69,13 +67,7 @@ def execute(path: Path, gflops: float, timeout: int = 1800) -> dict:
     """Run one notebook; its wall time against its budget scaled to ``gflops``."""
     nb = nbformat.read(path, as_version=4)
     budget = budget_of(nb)
-    scratch = tempfile.TemporaryDirectory()
-    headlines = Path(scratch.name) / "headlines.jsonl"
-    env = {
-        "DLBOOK_PROGRESS": "0",
-        "PYTHONHASHSEED": "0",
-        HEADLINES_ENV: str(headlines),
-    }
+    env = {"DLBOOK_PROGRESS": "0", "PYTHONHASHSEED": "0"}
     shared = ROOT.parent / "shared" / "data"
     if "DLBOOK_DATA" not in os.environ and shared.is_dir():
         env["DLBOOK_DATA"] = str(shared)
@@ -84,12 +76,13 @@ def execute(path: Path, gflops: float, timeout: int = 1800) -> dict:
     start = time.perf_counter()
     error = None
     try:
-        NotebookClient(
-            nb,
-            timeout=timeout,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(path.parent)}},
-        ).execute()
+        with recorded_headlines() as headlines:
+            NotebookClient(
+                nb,
+                timeout=timeout,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(path.parent)}},
+            ).execute()
     except Exception as exc:  # a failing chapter is a result, not a crash
         error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:200]}"
     finally:
@@ -99,8 +92,6 @@ def execute(path: Path, gflops: float, timeout: int = 1800) -> dict:
             else:
                 os.environ[k] = v
     seconds = time.perf_counter() - start
-    rows = headlines.read_text().splitlines() if headlines.exists() else []
-    scratch.cleanup()
     allowed = time_allowed(budget, gflops) if budget else None
     return {
         **stored_run(path),
@@ -109,7 +100,7 @@ def execute(path: Path, gflops: float, timeout: int = 1800) -> dict:
         "within_budget": None if allowed is None else bool(seconds <= allowed),
         "error": error,
         "reported_by_notebook": _reported(nb),
-        "headlines": [json.loads(row) for row in rows],
+        "headlines": headlines,
     }
 
 

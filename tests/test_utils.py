@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import random
+import subprocess
+import sys
 import time
 
 import matplotlib
@@ -19,6 +21,7 @@ from dlbook.utils import (
     HEADLINES_ENV,
     Headline,
     get_device,
+    recorded_headlines,
     report_headlines,
     seed_everything,
     set_threads,
@@ -135,6 +138,29 @@ def test_report_headlines_prints_asserts_and_records(tmp_path, monkeypatch, caps
     assert len(record.read_text().splitlines()) == 4  # failures are recorded too
     with pytest.raises(AssertionError, match="outside"):
         report_headlines(Headline("nan", float("nan"), (0, 1), -1.0, "none"))
+
+
+def test_recorded_headlines_collects_child_processes_and_restores_env(monkeypatch):
+    """A process started inside the block (as a notebook kernel is) reports into the
+    list; the variable is restored afterwards; rows arrive even if the block fails."""
+    monkeypatch.setenv(HEADLINES_ENV, "/an/earlier/value")
+    child = (
+        "from dlbook.utils import Headline, report_headlines; "
+        "report_headlines(Headline('accuracy', 0.93, (0.9, 0.97), 0.52, 'majority'))"
+    )
+    with recorded_headlines() as rows:
+        subprocess.run([sys.executable, "-c", child], check=True, capture_output=True)
+        assert rows == []  # filled when the block ends
+    assert [(r["name"], r["value"], r["ok"]) for r in rows] == [
+        ("accuracy", 0.93, True)
+    ]
+    assert os.environ[HEADLINES_ENV] == "/an/earlier/value"
+
+    monkeypatch.delenv(HEADLINES_ENV)
+    with pytest.raises(AssertionError), recorded_headlines() as failed:
+        report_headlines(Headline("accuracy", 0.5, (0.9, 0.97), 0.52, "majority"))
+    assert [r["ok"] for r in failed] == [False]
+    assert HEADLINES_ENV not in os.environ
 
 
 def test_timer_measures_a_sleep():

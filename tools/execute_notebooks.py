@@ -16,19 +16,17 @@ kernels used, the run time and the chapter's headline numbers (what
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-from dlbook.utils import HEADLINES_ENV
+from dlbook.utils import recorded_headlines
 
 from kernels import VARIANT, kernel_config
 from notebook_setup import ROOT, code_cell_hashes, notebooks, sync
@@ -50,31 +48,24 @@ def execute(path: Path, kernels: dict) -> float:
     for cell in nb.cells:
         cell.metadata.pop("lines_to_next_cell", None)
     nb.metadata["kernelspec"] = KERNELSPEC
-    with tempfile.TemporaryDirectory() as scratch:
-        headlines = Path(scratch) / "headlines.jsonl"
-        os.environ[HEADLINES_ENV] = str(headlines)
+    with recorded_headlines() as headlines:
         start = time.perf_counter()
-        client = NotebookClient(
+        NotebookClient(
             nb,
             timeout=1800,
             kernel_name="python3",
             resources={"metadata": {"path": str(path.parent)}},
             record_timing=False,
-        )
-        try:
-            client.execute()
-        finally:
-            del os.environ[HEADLINES_ENV]
+        ).execute()
         seconds = time.perf_counter() - start
-        rows = headlines.read_text().splitlines() if headlines.exists() else []
     nb.metadata["dlbook"] = {
         "cell_sha256": code_cell_hashes(nb),
         "kernels": kernels,
         "machine_gflops": round(run_gflops(nb), 1),
         "run_seconds": round(seconds, 1),
     }
-    if rows:  # what report_headlines printed, for the tests and the benchmark page
-        nb.metadata["dlbook"]["headlines"] = [json.loads(row) for row in rows]
+    if headlines:  # what report_headlines printed, for the tests and the benchmark page
+        nb.metadata["dlbook"]["headlines"] = headlines
     nbformat.write(nb, path)
     return seconds
 

@@ -7,9 +7,11 @@ import json
 import math
 import os
 import random
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -19,6 +21,7 @@ __all__ = [
     "check_run_time",
     "get_device",
     "machine_gflops",
+    "recorded_headlines",
     "report_headlines",
     "seed_everything",
     "set_threads",
@@ -135,8 +138,29 @@ def check_run_time(start: float, budget: float) -> None:
 
 HEADLINES_ENV = "DLBOOK_HEADLINES"
 """When this environment variable names a file, :func:`report_headlines` appends its
-rows to it as JSON lines: how ``tools/execute_notebooks.py`` stores them in the
-notebook's metadata and the benchmark suite reads them from its own run."""
+rows to it as JSON lines (see :func:`recorded_headlines`)."""
+
+
+@contextmanager
+def recorded_headlines():
+    """Collect what :func:`report_headlines` reports in the processes started inside
+    the block (notebook kernels inherit the environment): yields a list, filled with
+    the rows as dicts when the block ends. How ``tools/execute_notebooks.py`` stores
+    them in a notebook's metadata and the benchmark suite reads them from its run."""
+    rows: list[dict] = []
+    saved = os.environ.get(HEADLINES_ENV)
+    with tempfile.TemporaryDirectory() as scratch:
+        record = Path(scratch) / "headlines.jsonl"
+        os.environ[HEADLINES_ENV] = str(record)
+        try:
+            yield rows
+        finally:
+            if saved is None:
+                del os.environ[HEADLINES_ENV]
+            else:
+                os.environ[HEADLINES_ENV] = saved
+            if record.exists():
+                rows += [json.loads(line) for line in record.read_text().splitlines()]
 
 
 @dataclass(frozen=True)
@@ -191,16 +215,16 @@ def report_headlines(*rows: Headline) -> None:
             f"{r.name:<{width}}{r._f(r.value):>10}{f'{r._f(low)}-{r._f(high)}':>16}   "
             f"{r._f(r.baseline)} ({r.baseline_name}; {better} is better)"
         )
+    problems = [r.problems() for r in rows]
     path = os.environ.get(HEADLINES_ENV)
     if path:
         with open(path, "a", encoding="utf-8") as f:
-            for r in rows:
+            for r, found in zip(rows, problems):
                 record = asdict(r) | {
                     "value": float(r.value),
                     "baseline": float(r.baseline),
-                    "ok": not r.problems(),
+                    "ok": not found,
                 }
                 f.write(json.dumps(record) + "\n")
-    problems = [p for r in rows for p in r.problems()]
-    if problems:
-        raise AssertionError("; ".join(problems))
+    if any(problems):
+        raise AssertionError("; ".join(p for found in problems for p in found))

@@ -40,15 +40,14 @@ __all__ = [
 ]
 
 
-def sigmoid(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def sigmoid(a: np.ndarray) -> np.ndarray:
     """``1 / (1 + exp(-a))``, computed as ``(1 + tanh(a / 2)) / 2``, the same function:
-    no overflow for any ``a``, one transcendental call, and ``out`` may be ``a`` itself.
+    no overflow for any ``a``, and one transcendental call.
 
     Its error is float32's absolute precision (about 1e-7), which is all a gate needs; a
     loss on log-probabilities would use a log-sigmoid instead.
     """
-    out = np.multiply(a, 0.5, out=out)
-    np.tanh(out, out=out)
+    out = np.tanh(a * 0.5)
     out += 1
     out *= 0.5
     return out
@@ -93,12 +92,7 @@ def lstm_cell_backward(grad_h, grad_c, c_prev, gates, c):
     ``(dL/da, dL/dc_prev)`` where ``a`` are the pre-activations of the gates.
     """
     H = c.shape[1]
-    i, f, g, o = (
-        gates[:, :H],
-        gates[:, H : 2 * H],
-        gates[:, 2 * H : 3 * H],
-        gates[:, 3 * H :],
-    )
+    i, f, g, o = (gates[:, k * H : (k + 1) * H] for k in range(4))
     tanh_c = np.tanh(c)
     grad_c = grad_c + grad_h * o * (1 - tanh_c**2)  # (4.14): both paths into c_t
     grad_a = np.empty_like(gates)
