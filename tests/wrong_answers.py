@@ -1,6 +1,6 @@
 """Grade plausible wrong answers with a master's own tests, in this process.
 
-Each ``tests/test_wrong_answers_chNN.py`` lists, per question of ``solutions/NN-*.ipynb``,
+Each ``tests/test_wrong_answers_chNN.py`` lists, per question of its master,
 wrong answers of the kinds learners write (a sign or transpose slip, a forgotten term,
 the wrong axis, an input changed in place, an unstable formula, the package's own
 solution). :func:`failures` runs the question's public and hidden test functions, as
