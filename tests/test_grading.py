@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
+import textwrap
 import threading
 import time
+import types
 
 import numpy as np
 import pytest
@@ -19,6 +22,7 @@ from dlbook.grading import (
     check_scalar,
 )
 from dlbook.grading.reference import cnn as cnn_reference
+from dlbook.grading.reference import rnn as rnn_reference
 from dlbook.scratch.conv import im2col
 
 # --- answer_of ------------------------------------------------------------------------
@@ -360,3 +364,389 @@ def test_numpy_only_answer_refuses_the_chapters_own_code():
 def test_numpy_only_answer_keeps_answer_of_messages():
     with pytest.raises(AssertionError, match="not written yet"):
         cnn_reference.numpy_only_answer(..., np.ones(3), name="im2col")
+
+
+# --- the guard cannot be fooled: the chapter's solution, however it is reached -------
+
+_RNG = np.random.default_rng(27)
+# (reference module, the chapter's solution module, its function, arguments that fit)
+CHAPTERS = {
+    "rnn": (
+        "dlbook.grading.reference.rnn",
+        "dlbook.scratch.rnn",
+        "lstm_cell_forward",
+        (
+            _RNG.normal(size=(2, 3)),
+            _RNG.normal(size=(2, 2)),
+            _RNG.normal(size=(2, 2)),
+            _RNG.normal(size=(3, 8)),
+            _RNG.normal(size=(2, 8)),
+            _RNG.normal(size=8),
+        ),
+    ),
+    "attention": (
+        "dlbook.grading.reference.attention",
+        "dlbook.scratch.attention",
+        "attention_forward",
+        (_RNG.normal(size=(3, 4)), _RNG.normal(size=(5, 4)), _RNG.normal(size=(5, 2))),
+    ),
+    "vae": (
+        "dlbook.grading.reference.autoencoder",
+        "dlbook.scratch.autoencoder",
+        "gaussian_kl",
+        (_RNG.normal(size=(3, 2)), _RNG.normal(size=(3, 2))),
+    ),
+}
+
+# Learner's cells that hand the work to the chapter's solution {mod}.{fn}, each defining
+# `answer`; the guard refuses each, before the call (it reads the code) or during it.
+EVASIONS = {
+    "attribute chain": """
+        import {mod}
+        def answer(*a):
+            return {mod}.{fn}(*a)
+    """,
+    "package alias": """
+        import dlbook as d
+        def answer(*a):
+            return d.{sub}.{fn}(*a)
+    """,
+    "from the package": """
+        from dlbook import scratch
+        def answer(*a):
+            return scratch.{last}.{fn}(*a)
+    """,
+    "module alias": """
+        import {mod} as solution
+        def answer(*a):
+            return solution.{fn}(*a)
+    """,
+    "from import": """
+        from {mod} import {fn} as mine
+        def answer(*a):
+            return mine(*a)
+    """,
+    "import inside": """
+        def answer(*a):
+            from dlbook import scratch
+            return scratch.{last}.{fn}(*a)
+    """,
+    "import as inside": """
+        def answer(*a):
+            import {mod} as m
+            return m.{fn}(*a)
+    """,
+    "importlib": """
+        import importlib
+        def answer(*a):
+            return importlib.import_module("{mod}").{fn}(*a)
+    """,
+    "getattr": """
+        import importlib
+        def answer(*a):
+            return getattr(importlib.import_module("{mod}"), "{fn}")(*a)
+    """,
+    "getattr on the package": """
+        import dlbook.scratch
+        def answer(*a):
+            return getattr(dlbook.scratch, "{last}").{fn}(*a)
+    """,
+    "__import__": """
+        def answer(*a):
+            return __import__("{mod}", fromlist=["{fn}"]).{fn}(*a)
+    """,
+    "sys.modules": """
+        import sys
+        def answer(*a):
+            return sys.modules["{mod}"].{fn}(*a)
+    """,
+    "lambda": """
+        import {mod}
+        helper = lambda *a: {mod}.{fn}(*a)
+        def answer(*a):
+            return helper(*a)
+    """,
+    "nested function": """
+        import {mod}
+        def answer(*a):
+            def inner():
+                return {mod}.{fn}(*a)
+            return inner()
+    """,
+    "class method": """
+        import {mod}
+        class Layer:
+            def forward(self, *a):
+                return {mod}.{fn}(*a)
+        def answer(*a):
+            return Layer().forward(*a)
+    """,
+    "static method": """
+        import {mod}
+        class Layer:
+            @staticmethod
+            def forward(*a):
+                return {mod}.{fn}(*a)
+        def answer(*a):
+            return Layer.forward(*a)
+    """,
+    "default argument": """
+        import {mod}
+        def answer(*a, solution={mod}.{fn}):
+            return solution(*a)
+    """,
+    "functools.partial": """
+        import functools
+        import {mod}
+        solution = functools.partial({mod}.{fn})
+        def answer(*a):
+            return solution(*a)
+    """,
+    "in a list": """
+        import {mod}
+        SOLUTIONS = [{mod}.{fn}]
+        def answer(*a):
+            return SOLUTIONS[0](*a)
+    """,
+    "the function itself": """
+        import {mod}
+        answer = {mod}.{fn}
+    """,
+    # names built at run time: only the guard during the call sees them
+    "getattr with a computed name": """
+        import dlbook.scratch
+        def answer(*a):
+            module = getattr(dlbook.scratch, "".join(["{last}"]))
+            return getattr(module, "".join(["{fn}"]))(*a)
+    """,
+    "error swallowed": """
+        import dlbook.scratch
+        def answer(*a):
+            module = getattr(dlbook.scratch, "".join(["{last}"]))
+            try:
+                module.{fn}(*a)
+            except BaseException:
+                pass
+            return module.{fn}(*a)
+    """,
+    "guard turned off": """
+        import sys
+        import dlbook.scratch
+        def answer(*a):
+            sys.setprofile(None)
+            return getattr(dlbook.scratch, "".join(["{last}"])).{fn}(*a)
+    """,
+    "in a thread": """
+        import threading
+        import dlbook.scratch
+        def answer(*a):
+            module = getattr(dlbook.scratch, "".join(["{last}"]))
+            out = []
+            thread = threading.Thread(target=lambda: out.append(module.{fn}(*a)))
+            thread.start()
+            thread.join()
+            return out[0]
+    """,
+}
+
+
+def learners_cell(source: str, **names) -> dict:
+    """Run ``source`` as a learner's notebook cell; return its namespace."""
+    namespace: dict = {"__name__": "__learner__"}
+    code = textwrap.dedent(source).format(**names)
+    exec(compile(code, "<learner's cell>", "exec"), namespace)
+    return namespace
+
+
+def _forbidden_entries() -> dict:
+    return {k: v for k, v in sys.modules.items() if k.startswith(("torch", "dlbook"))}
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+@pytest.mark.parametrize("evasion", list(EVASIONS))
+@pytest.mark.parametrize("chapter", list(CHAPTERS))
+def test_the_chapters_solution_is_refused_however_it_is_reached(chapter, evasion):
+    reference_name, mod, fn, args = CHAPTERS[chapter]
+    reference = importlib.import_module(reference_name)
+    names = {"mod": mod, "fn": fn, "sub": mod.split(".", 1)[1], "last": mod[15:]}
+    answer = learners_cell(EVASIONS[evasion], **names)["answer"]
+    modules_before = _forbidden_entries()
+    with pytest.raises(AssertionError) as error:
+        reference.numpy_only_answer(answer, *args, name="answer")
+    message = str(error.value)
+    assert message.startswith("answer must use NumPy only, but it "), message
+    # the forbidden module that holds the solution: the chapter's, or a whole package
+    holder = next(f for f in reference.FORBIDDEN if mod == f or mod.startswith(f + "."))
+    if evasion == "guard turned off":  # unless the whole package is refused by name
+        assert "turns the guard off" in message or f"(from {holder})" in message
+    elif evasion == "module alias" or holder != mod:
+        # refused by the module's name, as torch is: "solution (from dlbook.scratch)"
+        assert fn in message or f"(from {holder})" in message, message
+    else:
+        assert fn in message, message  # it names the function it refused
+    assert _forbidden_entries() == modules_before
+    assert sys.getprofile() is None
+    assert threading.getprofile() is None
+
+
+def test_an_import_with_a_computed_name_is_refused():
+    answer = learners_cell(
+        """
+        import importlib
+        def answer(*a):
+            return importlib.import_module(".".join(["dlbook", "scratch", "rnn"]))
+        """
+    )["answer"]
+    with pytest.raises(AssertionError, match="answer must use NumPy only, but it "):
+        rnn_reference.numpy_only_answer(answer, 1)
+
+
+def test_torch_reached_through_an_object_is_refused_during_the_call():
+    # the static look cannot see the attribute's name; the call to torch.tanh is refused
+    holder = learners_cell(
+        """
+        def answer(x):
+            torch = getattr(box, "".join(["t", "orch"]))
+            return torch.tanh(torch.from_numpy(x)).numpy()
+        """
+    )
+    holder["box"] = types.SimpleNamespace(torch=torch)
+    with pytest.raises(AssertionError, match=r"but it calls torch\.from_numpy"):
+        rnn_reference.numpy_only_answer(holder["answer"], np.ones(3))
+    assert torch.tanh(torch.zeros(1)).item() == 0.0  # torch works again
+
+
+def test_torch_imported_with_a_computed_name_is_refused():
+    answer = learners_cell(
+        """
+        def answer(x):
+            return __import__("".join(["tor", "ch"])).from_numpy(x).numpy()
+        """
+    )["answer"]
+    with pytest.raises(
+        AssertionError, match="answer must use NumPy only, but it imports torch"
+    ):
+        rnn_reference.numpy_only_answer(answer, np.ones(3))
+
+
+ACCEPTED = {
+    "NumPy": """
+        import numpy as np
+        def answer(x):
+            return np.tanh(np.asarray(x)) * 2
+    """,
+    "math": """
+        import math
+        def answer(x):
+            return sum(math.exp(v) for v in x)
+    """,
+    "NumPy through a package chain": """
+        import numpy
+        def answer(x):
+            return numpy.linalg.norm(numpy.lib.stride_tricks.as_strided(x))
+    """,
+    "the learner's helpers": """
+        import numpy as np
+        def sigmoid(z):
+            return 1 / (1 + np.exp(-z))
+        scaled = lambda z: 2 * sigmoid(z)
+        def answer(x, *, scale=scaled):
+            return scale(x) + sigmoid(x)
+    """,
+    "the learner's class": """
+        import functools
+        import numpy as np
+        class Layer:
+            def __init__(self, w):
+                self.w = w
+            def __call__(self, x):
+                return np.maximum(x * self.w, 0)
+            @staticmethod
+            def make():
+                return Layer(2.0)
+        double = functools.partial(np.multiply, 2.0)
+        def answer(x):
+            return Layer.make()(double(x))
+    """,
+    "recursion": """
+        import numpy as np
+        def answer(x):
+            if x.size <= 1:
+                return x.copy()
+            half = x.size // 2
+            return np.concatenate([answer(x[:half]), answer(x[half:])])
+    """,
+    "dlbook's own helpers outside the chapter": """
+        import dlbook.scratch.layers
+        import numpy as np
+        def answer(x):
+            return np.asarray(x) + (dlbook.scratch.layers is not None)
+    """,
+}
+
+
+@pytest.mark.parametrize("kind", list(ACCEPTED))
+def test_numpy_answers_are_accepted(kind):
+    answer = learners_cell(ACCEPTED[kind])["answer"]
+    x = np.linspace(-1.0, 1.0, 5)
+    expected = answer(x)
+    modules_before = _forbidden_entries()
+    got = rnn_reference.numpy_only_answer(answer, x)
+    np.testing.assert_allclose(got, expected)
+    assert _forbidden_entries() == modules_before
+    assert sys.getprofile() is None
+
+
+@pytest.mark.parametrize("outcome", ["returns", "raises", "times out", "is refused"])
+def test_modules_and_profile_hooks_are_restored(outcome):
+    calls = []
+
+    def own_hook(frame, event, arg):  # a profiler of the grader's own, left in place
+        calls.append(event)
+
+    answer = learners_cell(
+        """
+        import dlbook.scratch
+        def answer(x):
+            if OUTCOME == "raises":
+                raise ValueError("the learner's bug")
+            while OUTCOME == "times out":
+                pass
+            if OUTCOME == "is refused":
+                getattr(dlbook.scratch, "".join(["r", "nn"])).sigmoid(x)
+            return x
+        """
+    )
+    answer["OUTCOME"] = outcome
+    modules_before = _forbidden_entries()
+    sys.setprofile(own_hook)
+    threading.setprofile(own_hook)
+    try:
+        if outcome == "returns":
+            rnn_reference.numpy_only_answer(answer["answer"], 1.0, seconds=0.5)
+        else:
+            with pytest.raises(AssertionError):
+                rnn_reference.numpy_only_answer(answer["answer"], 1.0, seconds=0.5)
+        assert sys.getprofile() is own_hook
+        assert threading.getprofile() is own_hook
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)
+    assert _forbidden_entries() == modules_before
+    assert sys.modules["dlbook.scratch.rnn"].sigmoid(0.0) == 0.5  # usable again
+
+
+def test_the_references_stay_usable_outside_the_answer():
+    args = CHAPTERS["rnn"][3]
+    h, c = rnn_reference.lstm_cell_forward(*args)
+    with pytest.raises(AssertionError, match="must use NumPy only"):
+        rnn_reference.numpy_only_answer(
+            learners_cell(EVASIONS["attribute chain"], **_rnn_names())["answer"], *args
+        )
+    h2, c2 = rnn_reference.lstm_cell_forward(*args)
+    np.testing.assert_allclose(h, h2)
+    np.testing.assert_allclose(c, c2)
+
+
+def _rnn_names() -> dict:
+    return {"mod": "dlbook.scratch.rnn", "fn": "lstm_cell_forward"}

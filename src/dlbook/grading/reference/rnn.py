@@ -2,8 +2,9 @@
 PyTorch.
 
 Each reference is the computation written with torch (float64: ``torch.nn.RNNCell``,
-``torch.nn.LSTMCell`` with copied weights, autograd, ``clip_grad_norm_``, ``softmax``),
-so the exercise checks never hold the NumPy solution. Weights use the chapter's row
+``torch.nn.RNN``, ``torch.nn.LSTMCell`` and ``torch.nn.Linear`` with copied weights,
+autograd, ``torch.optim.SGD``, ``clip_grad_norm_``, ``softmax``), so the exercise checks
+never hold the NumPy solution. Weights use the chapter's row
 convention: ``W_x`` is ``(D, G)``, ``W_h`` is ``(H, G)`` (the transposes of PyTorch's),
 one bias ``b`` of ``(G,)``. The chapter's answers must be NumPy only: :data:`FORBIDDEN`
 lists what they may not use.
@@ -13,18 +14,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlbook.grading.checks import check_scalar
+from dlbook.grading.checks import answer_of, check_scalar
 from dlbook.grading.numpy_only import numpy_only_checker
 from dlbook.grading.reference._torch import tensor64
 
 __all__ = [
     "FORBIDDEN",
+    "answer_without_overflow",
     "check_index",
+    "check_inputs_kept",
     "clip_by_global_norm",
+    "fit_sequence",
+    "lstm_cell_backward",
     "lstm_cell_forward",
     "numpy_only_answer",
+    "rnn_backward",
+    "rnn_forward",
     "rnn_step_backward",
     "rnn_step_forward",
+    "sequence_loss",
     "temperature_probabilities",
 ]
 
@@ -68,6 +76,103 @@ def rnn_step_backward(grad_h, x, h_prev, W_x, W_h, b) -> tuple[np.ndarray, ...]:
     return tuple(g.numpy() for g in grads)
 
 
+def _rnn(W_x, W_h, b):
+    """A float64 one-layer ``torch.nn.RNN`` (tanh, batch first) holding the weights."""
+    import torch
+
+    D, H = np.shape(W_x)
+    module = torch.nn.RNN(D, H, batch_first=True).double()
+    with torch.no_grad():
+        module.weight_ih_l0.copy_(tensor64(W_x).T)
+        module.weight_hh_l0.copy_(tensor64(W_h).T)
+        module.bias_ih_l0.copy_(tensor64(b))
+        module.bias_hh_l0.zero_()
+    return module
+
+
+def rnn_forward(xs, h0, W_x, W_h, b) -> np.ndarray:
+    """``torch.nn.RNN`` over whole sequences ``xs`` ``(N, T, D)`` from the state ``h0``
+    ``(N, H)``: the state of every step, ``(N, T, H)``."""
+    import torch
+
+    with torch.no_grad():
+        hs, _ = _rnn(W_x, W_h, b)(tensor64(xs), tensor64(h0)[None])
+    return hs.numpy()
+
+
+def rnn_backward(grad_hs, xs, h0, W_x, W_h, b) -> tuple[np.ndarray, ...]:
+    """``(dxs, dh0, dW_x, dW_h, db)`` of ``torch.nn.RNN`` over whole sequences for the
+    upstream gradients ``grad_hs`` ``(N, T, H)`` of every state, by autograd."""
+    import torch
+
+    module = _rnn(W_x, W_h, b)
+    xt, h0t = tensor64(xs, grad=True), tensor64(h0, grad=True)
+    hs, _ = module(xt, h0t[None])
+    weights = [module.weight_ih_l0, module.weight_hh_l0, module.bias_ih_l0]
+    dxs, dh0, dW_x, dW_h, db = torch.autograd.grad(
+        hs, [xt, h0t, *weights], tensor64(grad_hs)
+    )
+    return tuple(g.numpy() for g in (dxs, dh0, dW_x.T, dW_h.T, db))
+
+
+def sequence_loss(xs, ys, params) -> float:
+    """The mean squared error of ``torch.nn.RNN`` (from a zero state) followed by
+    ``torch.nn.Linear`` at every step; ``params`` is ``(W_x, W_h, b, W_y, b_y)``."""
+    import torch
+
+    with torch.no_grad():
+        return float(_sequence_model(params)(tensor64(xs), tensor64(ys)))
+
+
+def _sequence_model(params):
+    """``(xs, ys) -> loss`` with torch modules holding ``params``; the modules are
+    ``.modules``."""
+    import torch
+
+    W_x, W_h, b, W_y, b_y = params
+    rnn = _rnn(W_x, W_h, b)
+    H, K = np.shape(W_y)
+    readout = torch.nn.Linear(H, K).double()
+    with torch.no_grad():
+        readout.weight.copy_(tensor64(W_y).T)
+        readout.bias.copy_(tensor64(b_y))
+
+    def loss(xs, ys):
+        hs, _ = rnn(xs)
+        return torch.nn.functional.mse_loss(readout(hs), ys)
+
+    loss.modules = (rnn, readout)
+    return loss
+
+
+def fit_sequence(xs, ys, params, lr: float, steps: int):
+    """``steps`` steps of ``torch.optim.SGD`` (rate ``lr``, full batch) on
+    :func:`sequence_loss`: ``(params, losses)``, the trained ``(W_x, W_h, b, W_y,
+    b_y)`` and the loss before each step."""
+    import torch
+
+    loss_of = _sequence_model(params)
+    rnn, readout = loss_of.modules
+    rnn.bias_hh_l0.requires_grad_(False)  # one bias, as in the chapter
+    trained = [
+        rnn.weight_ih_l0,
+        rnn.weight_hh_l0,
+        rnn.bias_ih_l0,
+        *readout.parameters(),
+    ]
+    optimizer = torch.optim.SGD(trained, lr=lr)
+    xt, yt = tensor64(xs), tensor64(ys)
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = loss_of(xt, yt)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    W_x, W_h, b, W_y, b_y = (p.detach().numpy().copy() for p in trained)
+    return (W_x.T, W_h.T, b, W_y.T, b_y), losses
+
+
 def lstm_cell_forward(x, h_prev, c_prev, W_x, W_h, b) -> tuple[np.ndarray, np.ndarray]:
     """``torch.nn.LSTMCell`` (gates i, f, g, o): ``(h, c)``, each ``(N, H)``."""
     import torch
@@ -77,6 +182,24 @@ def lstm_cell_forward(x, h_prev, c_prev, W_x, W_h, b) -> tuple[np.ndarray, np.nd
             tensor64(x), (tensor64(h_prev), tensor64(c_prev))
         )
     return h.numpy(), c.numpy()
+
+
+def lstm_cell_backward(
+    grad_h, grad_c, x, h_prev, c_prev, W_x, W_h, b
+) -> tuple[np.ndarray, ...]:
+    """``(dx, dh_prev, dc_prev, dW_x, dW_h, db)`` of ``torch.nn.LSTMCell`` for the
+    upstream gradients ``grad_h`` and ``grad_c`` of its outputs ``h`` and ``c``, by
+    autograd."""
+    import torch
+
+    module = _cell("LSTMCell", W_x, W_h, b)
+    inputs = [tensor64(a, grad=True) for a in (x, h_prev, c_prev)]
+    h, c = module(inputs[0], (inputs[1], inputs[2]))
+    weights = [module.weight_ih, module.weight_hh, module.bias_ih]
+    dx, dh, dc, dW_x, dW_h, db = torch.autograd.grad(
+        (h, c), [*inputs, *weights], (tensor64(grad_h), tensor64(grad_c))
+    )
+    return tuple(g.numpy() for g in (dx, dh, dc, dW_x.T, dW_h.T, db))
 
 
 def clip_by_global_norm(grads, max_norm: float) -> list[np.ndarray]:
@@ -121,3 +244,32 @@ def check_index(name: str, got, size: int) -> None:
 
 
 numpy_only_answer = numpy_only_checker(FORBIDDEN)
+
+
+def answer_without_overflow(fn, *args, name: str | None = None):
+    """:func:`numpy_only_answer` with floating-point overflow an error.
+
+    For inputs whose pre-activations reach the thousands: ``1 / (1 + np.exp(-a))``
+    gives the right 0 there, but only after ``np.exp`` overflowed (a
+    ``RuntimeWarning``), which the questions ask to avoid. Under
+    ``np.errstate(over="raise")`` such an answer fails, with a hint.
+    """
+    name = name or getattr(fn, "__name__", "the answer")
+    with np.errstate(over="raise"):
+        try:
+            return numpy_only_answer(fn, *args, name=name)
+        except AssertionError as e:
+            if "FloatingPointError" not in str(e):
+                raise
+            raise AssertionError(
+                f"{e}. The pre-activations here reach +-1000, where np.exp overflows "
+                "(a RuntimeWarning): compute the sigmoid without any overflow, "
+                "e.g. as (1 + np.tanh(a / 2)) / 2"
+            ) from e
+
+
+def check_inputs_kept(fn, *args, name: str | None = None) -> None:
+    """Fail when ``fn(*args)`` changes one of its array arguments in place (a second
+    call, through :func:`dlbook.grading.answer_of` with ``keep_inputs=True``; call it
+    after :func:`numpy_only_answer` has vetted ``fn``)."""
+    answer_of(fn, *args, name=name, keep_inputs=True)
