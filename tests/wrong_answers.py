@@ -132,6 +132,17 @@ def mutate(stem: str, question: str, old: str, new: str, count: int = 1) -> str:
     return source.replace(old, new)
 
 
+def mutate_all(stem: str, question: str, *changes: tuple[str, str]) -> str:
+    """The solution with several slips at once: each ``(old, new)`` replaces the one
+    occurrence of ``old`` (in the source as the earlier changes left it)."""
+    source = solution_source(stem, question)
+    for old, new in changes:
+        found = source.count(old)
+        assert found == 1, f"{question}: {old!r} occurs {found} times, not once"
+        source = source.replace(old, new)
+    return source
+
+
 def wrong_answer_cases(stem: str, wrong: dict[str, dict[str, str]]) -> list:
     """``pytest.param``s, one per (question, description) of ``wrong``."""
     return [
@@ -158,3 +169,40 @@ def assert_solution_passes(stem: str, question: str) -> None:
     """The harness itself is sound: the master's solution passes every test."""
     found = failures(stem, question, solution_source(stem, question))
     assert not found, f"{question}: the master's solution fails: {found}"
+
+
+def standard_tests(stem: str, wrong: dict[str, dict[str, str]]) -> tuple:
+    """The three tests every ``test_wrong_answers_chNN.py`` runs on its ``wrong``
+    answers: every question has five wrong answers at least, the master's solution
+    passes each question, each wrong answer is caught. pytest collects them once bound
+    to module-level ``test_`` names::
+
+        (
+            test_every_question_is_tried,
+            test_the_solution_passes,
+            test_wrong_answer_is_caught,
+        ) = standard_tests(STEM, WRONG)
+    """
+
+    def test_every_question_is_tried():
+        assert set(wrong) == set(questions(stem))
+        few = {q: len(answers) for q, answers in wrong.items() if len(answers) < 5}
+        assert not few, f"questions with fewer than five wrong answers: {few}"
+
+    @pytest.mark.parametrize("question", sorted(questions(stem)))
+    def test_the_solution_passes(question):
+        assert_solution_passes(stem, question)
+
+    # the overflows of the unstable answers warn; the tests catch them
+    @pytest.mark.filterwarnings("ignore::RuntimeWarning")
+    @pytest.mark.parametrize(
+        ("stem", "question", "answer"), wrong_answer_cases(stem, wrong)
+    )
+    def test_wrong_answer_is_caught(stem, question, answer):
+        assert_caught(stem, question, answer)
+
+    return (
+        test_every_question_is_tried,
+        test_the_solution_passes,
+        test_wrong_answer_is_caught,
+    )
