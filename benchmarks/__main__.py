@@ -96,9 +96,10 @@ def main(argv: list[str] | None = None) -> int:
 def run(args) -> int:
     import torch
 
-    from dlbook.utils import machine_gflops, set_threads
+    from dlbook.runs import numpy_gflops
+    from dlbook.utils import set_threads
 
-    from . import chapters, kernels, report, scaling, timing
+    from . import alternation, chapters, kernels, report, scaling, timing
     from .machine import machine_facts
     from .plots import all_figures
 
@@ -130,12 +131,14 @@ def run(args) -> int:
             results["scaling"][name] = fn()
             bar.update()
         results["targets"] = kernels.TARGETS
+    bar.set_postfix_str("NumPy beside PyTorch")
+    results["alternation"] = alternation.measure()
     # executions of earlier runs are kept; the stored runs are read afresh every time
     executed = dict(previous.get("chapters", {}).get("executed", {}))
-    gflops = machine_gflops() if chapter_paths else None
+    gflops = numpy_gflops() if chapter_paths else None
     for path in chapter_paths:
         bar.set_postfix_str(path.name)
-        entry = chapters.execute(path, gflops)
+        entry = chapters.execute(path)
         entry["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         entry["machine_gflops"] = gflops
         executed[entry["notebook"]] = entry

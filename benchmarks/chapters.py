@@ -1,23 +1,22 @@
 """Each notebook that CI's nbval run executes, run end to end in a fresh kernel as CI
 runs it (the machine's own numerical kernels, no progress bars), without writing it
 back: its wall time against its budget, and the headline numbers that
-``dlbook.utils.report_headlines`` reported in that run."""
+``dlbook.utils.report_headlines`` reported in that run, read from what the run recorded
+(``dlbook.runs``), not from its printed text."""
 
 from __future__ import annotations
 
+import ast
 import os
-import re
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-from dlbook.utils import recorded_headlines, time_allowed
+from dlbook.runs import recorded_runs, time_allowed
 
 ROOT = Path(__file__).resolve().parents[1]
-BUDGET = re.compile(r"check_run_time\(\s*chapter_start\s*,\s*budget\s*=\s*(\d+)")
-RAN = re.compile(r"this chapter ran in (\d+) s")
 
 
 def chapter_paths() -> list[Path]:
@@ -39,34 +38,42 @@ def _name(path: Path) -> str:
         return path.name
 
 
-def budget_of(nb) -> int | None:
-    """The budget of the last code cell's ``check_run_time(..., budget=N)``."""
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    found = BUDGET.search(code[-1].source) if code else None
-    return int(found.group(1)) if found else None
-
-
 def stored_run(path: Path) -> dict:
     """What the committed execution recorded (``make execute``, other kernels)."""
     nb = nbformat.read(path, as_version=4)
     meta = nb.metadata.get("dlbook", {})
-    budget = budget_of(nb)
-    gflops = meta.get("machine_gflops")
+    budget, allowed = meta.get("budget_s"), meta.get("allowed_s")
+    if budget is None:  # a run stored before dlbook.runs recorded its check
+        budget = _budget_in_code(nb)
+        if budget and meta.get("machine_gflops"):
+            allowed = time_allowed(budget, meta["machine_gflops"])
     return {
         "notebook": _name(path),
         "budget_s": budget,
         "stored_run_s": meta.get("run_seconds"),
-        "stored_allowed_s": (
-            time_allowed(budget, gflops) if budget and gflops else None
-        ),
+        "stored_allowed_s": allowed,
         "stored_headlines": meta.get("headlines", []),
     }
 
 
-def execute(path: Path, gflops: float, timeout: int = 1800) -> dict:
-    """Run one notebook; its wall time against its budget scaled to ``gflops``."""
+def _budget_in_code(nb) -> int | None:
+    """The ``budget=`` of the ``check_run_time`` call in the last code cell, read as
+    Python (not as text)."""
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    for node in ast.walk(ast.parse(code[-1])) if code else ():
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == (
+            "check_run_time"
+        ):
+            for keyword in node.keywords:
+                if keyword.arg == "budget":
+                    return ast.literal_eval(keyword.value)
+    return None
+
+
+def execute(path: Path, timeout: int = 1800) -> dict:
+    """Run one notebook; its wall time against the time its own check_run_time
+    allowed (its budget scaled to this machine's speed for the work it does)."""
     nb = nbformat.read(path, as_version=4)
-    budget = budget_of(nb)
     env = {"DLBOOK_PROGRESS": "0", "PYTHONHASHSEED": "0"}
     shared = ROOT.parent / "shared" / "data"
     if "DLBOOK_DATA" not in os.environ and shared.is_dir():
@@ -76,7 +83,7 @@ def execute(path: Path, gflops: float, timeout: int = 1800) -> dict:
     start = time.perf_counter()
     error = None
     try:
-        with recorded_headlines() as headlines:
+        with recorded_runs() as records:
             NotebookClient(
                 nb,
                 timeout=timeout,
@@ -92,23 +99,23 @@ def execute(path: Path, gflops: float, timeout: int = 1800) -> dict:
             else:
                 os.environ[k] = v
     seconds = time.perf_counter() - start
-    allowed = time_allowed(budget, gflops) if budget else None
+    checks = [r for r in records if r.get("kind") == "run_time"]
+    allowed = checks[-1]["allowed"] if checks else None
     return {
         **stored_run(path),
         "run_s": seconds,
         "allowed_s": allowed,
         "within_budget": None if allowed is None else bool(seconds <= allowed),
         "error": error,
-        "reported_by_notebook": _reported(nb),
-        "headlines": headlines,
+        "reported_by_notebook": (
+            f"ran in {checks[-1]['seconds']:.0f} s (allowed {allowed:.0f} s)"
+            if checks
+            else None
+        ),
+        "headlines": [
+            {k: v for k, v in r.items() if k != "kind"}
+            for r in records
+            if r.get("kind") == "headline"
+        ],
+        "trainings": [r for r in records if r.get("kind") == "training"],
     }
-
-
-def _reported(nb) -> str | None:
-    """The line the notebook's last cell printed (its own time and budget)."""
-    for cell in reversed(nb.cells):
-        for output in cell.get("outputs", []):
-            text = output.get("text", "")
-            if RAN.search(text):
-                return text.strip().splitlines()[-1]
-    return None

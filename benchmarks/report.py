@@ -364,6 +364,38 @@ def _headlines(results: dict) -> list[str]:
     )
 
 
+def _alternation(results: dict) -> list[str]:
+    a = results.get("alternation")
+    if not a:
+        return ["Not measured in this run.", ""]
+    rows = [
+        [
+            label,
+            f"{a[key]['numpy_us']:.0f} µs",
+            f"{a[key]['torch_us']:.0f} µs",
+            f"{a[key]['in_turn_us']:.0f} µs",
+            f"{a[key]['slowdown']:.1f}×",
+        ]
+        for key, label in (
+            ("default", "OpenBLAS's default (threads busy-wait)"),
+            ("dlbook first", "`import dlbook` before NumPy"),
+        )
+    ]
+    return [
+        f"Measured on {a['cpu_model']} ({a['cores']} cores), each setting in a fresh "
+        "process: a 256 × 256 float32 NumPy product and a small PyTorch step (a "
+        "64 × 256 linear layer, forward and backward), each alone and then in turn. "
+        "The last column is the time of the pair in turn over the sum of their times "
+        "alone (1× when they do not get in each other's way).",
+        "",
+        *_table(
+            ["setting", "NumPy alone", "PyTorch alone", "in turn", "slowdown"],
+            rows,
+            "lrrrr",
+        ),
+    ]
+
+
 def render(results: dict) -> str:
     """The page, from the results alone (same results, same page)."""
     m = results["machine"]
@@ -414,12 +446,17 @@ def render(results: dict) -> str:
         "different measures, comparable in their growth only.",
         "",
         *_scaling(results),
+        "## NumPy beside PyTorch",
+        "",
+        *_alternation(results),
         "## Chapters",
         "",
         "Budgets are seconds on CI's 2-core reference machine; the time allowed here "
-        "is the budget scaled by this machine's matrix-product speed, as "
-        "`check_run_time` does. The stored run is the execution whose outputs are "
-        "committed (`make execute`, other numerical kernels).",
+        "is the budget scaled by this machine's matrix-product speed for the work "
+        "each part does (NumPy's, or PyTorch's in a training run's precision), as "
+        "`check_run_time` and `check_training_time` do. The stored run is the "
+        "execution whose outputs are committed (`make execute`, other numerical "
+        "kernels).",
         "",
         *_chapters(results),
         "### Headline numbers",

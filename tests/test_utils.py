@@ -16,12 +16,11 @@ import pytest
 import torch
 
 from dlbook.plotting import plot_curves, show_images, use_style
+from dlbook.runs import RECORD_ENV, recorded_runs
 from dlbook.training import History, fit, minibatches, progress
 from dlbook.utils import (
-    HEADLINES_ENV,
     Headline,
     get_device,
-    recorded_headlines,
     report_headlines,
     seed_everything,
     set_threads,
@@ -113,10 +112,10 @@ def test_get_device_honours_dlbook_device(monkeypatch):
 
 def test_report_headlines_prints_asserts_and_records(tmp_path, monkeypatch, capsys):
     """Each row is printed beside its range and baseline and appended to the file named
-    by DLBOOK_HEADLINES; a value out of range or no better than its baseline fails,
+    by RECORD_ENV; a value out of range or no better than its baseline fails,
     with every problem named."""
     record = tmp_path / "headlines.jsonl"
-    monkeypatch.setenv(HEADLINES_ENV, str(record))
+    monkeypatch.setenv(RECORD_ENV, str(record))
     good = Headline("accuracy", np.float64(0.93), (0.9, 0.97), 0.52, "majority class")
     loss = Headline("loss", 1.5, (1.3, 1.6), 3.3, "frequencies", higher_is_better=False)
     assert report_headlines(good, loss) is None  # nothing to display in a notebook
@@ -140,27 +139,27 @@ def test_report_headlines_prints_asserts_and_records(tmp_path, monkeypatch, caps
         report_headlines(Headline("nan", float("nan"), (0, 1), -1.0, "none"))
 
 
-def test_recorded_headlines_collects_child_processes_and_restores_env(monkeypatch):
+def test_recorded_runs_collects_child_processes_and_restores_env(monkeypatch):
     """A process started inside the block (as a notebook kernel is) reports into the
     list; the variable is restored afterwards; rows arrive even if the block fails."""
-    monkeypatch.setenv(HEADLINES_ENV, "/an/earlier/value")
+    monkeypatch.setenv(RECORD_ENV, "/an/earlier/value")
     child = (
         "from dlbook.utils import Headline, report_headlines; "
         "report_headlines(Headline('accuracy', 0.93, (0.9, 0.97), 0.52, 'majority'))"
     )
-    with recorded_headlines() as rows:
+    with recorded_runs() as rows:
         subprocess.run([sys.executable, "-c", child], check=True, capture_output=True)
         assert rows == []  # filled when the block ends
     assert [(r["name"], r["value"], r["ok"]) for r in rows] == [
         ("accuracy", 0.93, True)
     ]
-    assert os.environ[HEADLINES_ENV] == "/an/earlier/value"
+    assert os.environ[RECORD_ENV] == "/an/earlier/value"
 
-    monkeypatch.delenv(HEADLINES_ENV)
-    with pytest.raises(AssertionError), recorded_headlines() as failed:
+    monkeypatch.delenv(RECORD_ENV)
+    with pytest.raises(AssertionError), recorded_runs() as failed:
         report_headlines(Headline("accuracy", 0.5, (0.9, 0.97), 0.52, "majority"))
     assert [r["ok"] for r in failed] == [False]
-    assert HEADLINES_ENV not in os.environ
+    assert RECORD_ENV not in os.environ
 
 
 def test_timer_measures_a_sleep():

@@ -17,7 +17,6 @@ kernels used, the run time and the chapter's headline numbers (what
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -26,13 +25,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from dlbook.utils import recorded_headlines
+from dlbook.runs import recorded_runs
 
 from kernels import VARIANT, kernel_config
 from notebook_setup import ROOT, code_cell_hashes, notebooks, sync
-
-# what check_run_time prints in a notebook's last cell
-PRINTED_GFLOPS = re.compile(r"\((\d+(?:\.\d+)?) GFLOP/s against")
 
 KERNELSPEC = {
     "name": "python3",
@@ -48,7 +44,7 @@ def execute(path: Path, kernels: dict) -> float:
     for cell in nb.cells:
         cell.metadata.pop("lines_to_next_cell", None)
     nb.metadata["kernelspec"] = KERNELSPEC
-    with recorded_headlines() as headlines:
+    with recorded_runs() as records:
         start = time.perf_counter()
         NotebookClient(
             nb,
@@ -61,30 +57,42 @@ def execute(path: Path, kernels: dict) -> float:
     nb.metadata["dlbook"] = {
         "cell_sha256": code_cell_hashes(nb),
         "kernels": kernels,
-        "machine_gflops": round(run_gflops(nb), 1),
         "run_seconds": round(seconds, 1),
-    }
-    if headlines:  # what report_headlines printed, for the tests and the benchmark page
-        nb.metadata["dlbook"]["headlines"] = headlines
+    } | run_metadata(records)
     nbformat.write(nb, path)
     return seconds
 
 
-def run_gflops(nb) -> float:
-    """The matrix-product speed the notebook ran at: what its last cell's
-    check_run_time printed (measured in its kernel, with its numerical kernels), or,
-    for a notebook without one, the same measurement in a fresh process with this
-    run's environment (the kernels of kernels.VARIANT, not the executor's own)."""
-    for cell in reversed(nb.cells):
-        for output in cell.get("outputs", []):
-            found = PRINTED_GFLOPS.search(output.get("text", ""))
-            if found:
-                return float(found.group(1))
-    code = "from dlbook.utils import machine_gflops; print(machine_gflops())"
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    return float(done.stdout.strip())
+def run_metadata(records: list[dict]) -> dict:
+    """What a notebook's run recorded (``dlbook.runs``), as its metadata stores it:
+    the headline numbers, the training runs, and the check_run_time of its last cell
+    (its budget, the time allowed, and the NumPy speed it ran at, measured in its
+    kernel with its numerical kernels). A notebook without that check gets the same
+    speed measured in a fresh process with this run's environment."""
+    by_kind: dict[str, list[dict]] = {}
+    for row in records:
+        kind = row.pop("kind", "headline")
+        by_kind.setdefault(kind, []).append(row)
+    meta: dict = {}
+    if "headline" in by_kind:  # for the tests and the benchmark page
+        meta["headlines"] = by_kind["headline"]
+    if "training" in by_kind:
+        meta["trainings"] = [
+            {k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()}
+            for row in by_kind["training"]
+        ]
+    if "run_time" in by_kind:
+        check = by_kind["run_time"][-1]
+        meta["budget_s"] = check["budget"]
+        meta["allowed_s"] = round(check["allowed"], 1)
+        meta["machine_gflops"] = round(check["numpy_gflops"], 1)
+    else:
+        code = "from dlbook.runs import numpy_gflops; print(numpy_gflops())"
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        meta["machine_gflops"] = round(float(done.stdout.strip()), 1)
+    return meta
 
 
 def main(argv: list[str]) -> int:

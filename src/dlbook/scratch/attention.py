@@ -10,6 +10,8 @@ Equation numbers refer to chapter 5.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from dlbook.scratch.layers import Layer, Linear, ReLU, Sequential
@@ -71,7 +73,9 @@ def attention_forward(
 
     Returns the output ``(..., n_q, d_v)`` and what :func:`attention_backward` needs.
     """
-    scale = 1.0 / np.sqrt(q.shape[-1])
+    # a Python float: NumPy keeps the inputs' precision (an np.float64 would promote
+    # float32 scores to float64)
+    scale = 1.0 / math.sqrt(q.shape[-1])
     scores = (q @ np.swapaxes(k, -1, -2)) * scale  # (5.3): (..., n_q, n_k)
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)  # (5.6): masked keys get weight 0
