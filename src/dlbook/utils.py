@@ -13,16 +13,19 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from dlbook.runs import check_run_time, check_training_time, record
+from dlbook.runs import check_run_time, check_training_time, record, time_allowed
+from dlbook.runs import numpy_gflops as machine_gflops
 
 __all__ = [
     "Headline",
     "check_run_time",
     "check_training_time",
     "get_device",
+    "machine_gflops",
     "report_headlines",
     "seed_everything",
     "set_threads",
+    "time_allowed",
     "timer",
 ]
 
