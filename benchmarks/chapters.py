@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from dlbook.runs import recorded_runs, time_allowed
+from dlbook.runs import recorded_runs, records_by_kind, time_allowed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,7 +99,8 @@ def execute(path: Path, timeout: int = 1800) -> dict:
             else:
                 os.environ[k] = v
     seconds = time.perf_counter() - start
-    checks = [r for r in records if r.get("kind") == "run_time"]
+    by_kind = records_by_kind(records)
+    checks = by_kind.get("run_time", [])
     allowed = checks[-1]["allowed"] if checks else None
     return {
         **stored_run(path),
@@ -112,10 +113,6 @@ def execute(path: Path, timeout: int = 1800) -> dict:
             if checks
             else None
         ),
-        "headlines": [
-            {k: v for k, v in r.items() if k != "kind"}
-            for r in records
-            if r.get("kind") == "headline"
-        ],
-        "trainings": [r for r in records if r.get("kind") == "training"],
+        "headlines": by_kind.get("headline", []),
+        "trainings": by_kind.get("training", []),
     }

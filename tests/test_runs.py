@@ -112,3 +112,12 @@ def test_recorded_runs_restores_the_environment(monkeypatch):
 def test_speeds_are_measured():
     assert runs.numpy_gflops(size=64, repeat=1) > 0
     assert runs.torch_gflops("float32", size=64, repeat=1) > 0
+
+
+def test_records_by_kind_groups_and_drops_the_kind():
+    rows = [{"kind": "headline", "v": 1}, {"kind": "run_time", "s": 2}, {"v": 3}]
+    assert runs.records_by_kind(rows) == {
+        "headline": [{"v": 1}, {"v": 3}],
+        "run_time": [{"s": 2}],
+    }
+    assert rows[0] == {"kind": "headline", "v": 1}  # the input is left as it was

@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from dlbook.runs import recorded_runs
+from dlbook.runs import recorded_runs, records_by_kind
 
 from kernels import VARIANT, kernel_config
 from notebook_setup import ROOT, code_cell_hashes, notebooks, sync
@@ -69,10 +69,7 @@ def run_metadata(records: list[dict]) -> dict:
     (its budget, the time allowed, and the NumPy speed it ran at, measured in its
     kernel with its numerical kernels). A notebook without that check gets the same
     speed measured in a fresh process with this run's environment."""
-    by_kind: dict[str, list[dict]] = {}
-    for row in records:
-        kind = row.pop("kind", "headline")
-        by_kind.setdefault(kind, []).append(row)
+    by_kind = records_by_kind(records)
     meta: dict = {}
     if "headline" in by_kind:  # for the tests and the benchmark page
         meta["headlines"] = by_kind["headline"]

@@ -36,6 +36,7 @@ __all__ = [
     "numpy_gflops",
     "record",
     "recorded_runs",
+    "records_by_kind",
     "time_allowed",
     "torch_gflops",
 ]
@@ -207,3 +208,13 @@ def recorded_runs():
                 os.environ[RECORD_ENV] = saved
             if path.exists():
                 rows += [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def records_by_kind(records: list[dict]) -> dict[str, list[dict]]:
+    """A run's records grouped by their ``kind`` (``"headline"``, ``"training"``,
+    ``"run_time"``, ...), each without its ``kind`` key."""
+    grouped: dict[str, list[dict]] = {}
+    for row in records:
+        fields = {k: v for k, v in row.items() if k != "kind"}
+        grouped.setdefault(row.get("kind", "headline"), []).append(fields)
+    return grouped
