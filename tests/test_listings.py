@@ -1,11 +1,12 @@
 """Every listing a chapter promises is on the page.
 
-``show_source(obj)`` returns the listing as a value; Jupyter displays a cell's value
-only for its last expression. A second ``show_source`` call in a cell that is not wrapped
-in ``display(...)`` is computed and thrown away, and the listing the prose announces never
-appears (chapter 5 lost ``causal_mask`` and ``split_heads`` that way). These tests read
-the committed notebooks of ``book/``: each call must reach the page, and the stored
-outputs must hold the listing of each object named in a call.
+``show_source(obj)`` returns the listing as a value; Jupyter displays a cell's
+value only for its last expression. A second ``show_source`` call in a cell that is
+not wrapped in ``display(...)`` is computed and thrown away, and the listing the
+prose announces never appears (chapter 5 lost ``causal_mask`` and ``split_heads``
+that way). These tests read the committed notebooks of ``book/``: each call must
+reach the page, and the stored outputs must hold the listing of each object named
+in a call.
 """
 
 from __future__ import annotations
