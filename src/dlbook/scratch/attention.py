@@ -5,7 +5,9 @@ keys ``(..., n_k, d_k)``, values ``(..., n_k, d_v)``, any leading batch and head
 A mask is boolean and broadcasts to ``(..., n_q, n_k)``: ``True`` where a query may look
 at a key (the convention of ``torch.nn.functional.scaled_dot_product_attention``); every
 query must see at least one key. Sequences of vectors are ``(N, T, D)`` arrays.
-Equation numbers refer to chapter 5.
+Equation numbers refer to chapter 5. The softmax lives in :mod:`dlbook.scratch.layers`
+and LayerNorm in :mod:`dlbook.scratch.normalization`, beside batch normalization; both
+can be imported from here too.
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ import math
 
 import numpy as np
 
-from dlbook.scratch.layers import Layer, Linear, ReLU, Sequential
+from dlbook.scratch.layers import Layer, Linear, ReLU, Sequential, softmax
+from dlbook.scratch.normalization import (
+    LayerNorm,
+    layer_norm_backward,
+    layer_norm_forward,
+)
 
 __all__ = [
     "LayerNorm",
@@ -32,18 +39,6 @@ __all__ = [
     "softmax_backward",
     "split_heads",
 ]
-
-
-def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
-    """``exp(z_i) / sum_j exp(z_j)`` along ``axis``, stable for any logits (5.2).
-
-    Subtracting the maximum changes nothing mathematically and keeps every ``exp`` in
-    (0, 1], so logits of 1e4 give probabilities, not ``inf / inf = nan``. Masked logits
-    (``-inf``) get probability 0.
-    """
-    shifted = logits - logits.max(axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=axis, keepdims=True)
 
 
 def softmax_backward(probs: np.ndarray, grad: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -125,66 +120,6 @@ def sinusoidal_positions(n_positions: int, d_model: int) -> np.ndarray:
     return encoding
 
 
-def layer_norm_forward(
-    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5
-) -> tuple[np.ndarray, tuple]:
-    """LayerNorm over the last axis (5.13): standardize each vector, scale and shift."""
-    mean = x.mean(axis=-1, keepdims=True)
-    inv_std = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
-    x_hat = (x - mean) * inv_std
-    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
-
-
-def layer_norm_backward(
-    grad_out: np.ndarray, cache: tuple
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """dL/dx, dL/dgamma, dL/dbeta of :func:`layer_norm_forward` (5.14)."""
-    x_hat, inv_std, gamma = cache
-    batch_axes = tuple(range(grad_out.ndim - 1))
-    grad_gamma = np.sum(grad_out * x_hat, axis=batch_axes)
-    grad_beta = np.sum(grad_out, axis=batch_axes)
-    g = grad_out * gamma  # dL/dx_hat
-    grad_x = inv_std * (
-        g
-        - g.mean(axis=-1, keepdims=True)
-        - x_hat * np.mean(g * x_hat, axis=-1, keepdims=True)
-    )  # (5.14)
-    return grad_x, grad_gamma, grad_beta
-
-
-class LayerNorm(Layer):
-    """LayerNorm over the last axis, learned scale ``gamma``, shift ``beta`` (5.13)."""
-
-    def __init__(self, d_model: int, eps: float = 1e-5, dtype=np.float32):
-        super().__init__()
-        self.eps = eps
-        self.set_params(
-            gamma=np.ones(d_model, dtype=dtype), beta=np.zeros(d_model, dtype=dtype)
-        )
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        p = self.own_params
-        out, self.cache = layer_norm_forward(x, p["gamma"], p["beta"], self.eps)
-        return out
-
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        grad_x, grad_gamma, grad_beta = layer_norm_backward(grad, self.cache)
-        self.own_grads["gamma"][...] = grad_gamma
-        self.own_grads["beta"][...] = grad_beta
-        return grad_x
-
-
-def _rows(layer: Layer, x: np.ndarray) -> np.ndarray:
-    """A row-wise layer (a :class:`Linear`, an MLP) on every vector of ``(N, T, D)``."""
-    return layer.forward(x.reshape(-1, x.shape[-1])).reshape(*x.shape[:-1], -1)
-
-
-def _rows_backward(layer: Layer, grad: np.ndarray) -> np.ndarray:
-    return layer.backward(grad.reshape(-1, grad.shape[-1])).reshape(
-        *grad.shape[:-1], -1
-    )
-
-
 class MultiHeadAttention(Layer):
     """Multi-head self-attention on ``(N, T, D)`` (5.11): project, split, attend, merge,
     project.
@@ -212,30 +147,32 @@ class MultiHeadAttention(Layer):
 
     def forward(self, x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         h = self.n_heads
-        q = split_heads(_rows(self.query, x), h)  # (N, h, T, d_h)
-        k = split_heads(_rows(self.key, x), h)
-        v = split_heads(_rows(self.value, x), h)
+        q = split_heads(self.query.forward(x), h)  # (N, h, T, d_h)
+        k = split_heads(self.key.forward(x), h)
+        v = split_heads(self.value.forward(x), h)
         if self.causal:
             causal = causal_mask(x.shape[1])
             mask = causal if mask is None else mask & causal
         heads, self.cache = attention_forward(q, k, v, mask)  # (5.4), every head
-        return _rows(self.out, merge_heads(heads))  # (5.11)
+        return self.out.forward(merge_heads(heads))  # (5.11)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        grad_heads = split_heads(_rows_backward(self.out, grad), self.n_heads)
+        grad_heads = split_heads(self.out.backward(grad), self.n_heads)
         grad_q, grad_k, grad_v = attention_backward(grad_heads, self.cache)
+        # x feeds all three projections: the gradients add
         return (
-            _rows_backward(self.query, merge_heads(grad_q))
-            + _rows_backward(self.key, merge_heads(grad_k))
-            + _rows_backward(self.value, merge_heads(grad_v))
-        )  # x feeds all three projections: the gradients add
+            self.query.backward(merge_heads(grad_q))
+            + self.key.backward(merge_heads(grad_k))
+            + self.value.backward(merge_heads(grad_v))
+        )
 
 
 class TransformerBlock(Layer):
     """A pre-LayerNorm transformer block (5.15): ``x + MHA(LN(x))``, then
     ``x + MLP(LN(x))``.
 
-    The MLP is ``Linear(D, 4D)``, ReLU, ``Linear(4D, D)`` applied to every position.
+    The MLP is ``Linear(D, 4D)``, ReLU, ``Linear(4D, D)``, applied to every position
+    (a :class:`~dlbook.scratch.layers.Linear` maps every vector of ``(N, T, D)``).
     """
 
     def __init__(
@@ -258,9 +195,9 @@ class TransformerBlock(Layer):
 
     def forward(self, x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         x = x + self.attention.forward(self.norm1.forward(x), mask)  # (5.15)
-        return x + _rows(self.mlp, self.norm2.forward(x))
+        return x + self.mlp.forward(self.norm2.forward(x))
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         # each residual passes the gradient straight through and adds its branch's
-        grad = grad + self.norm2.backward(_rows_backward(self.mlp, grad))
+        grad = grad + self.norm2.backward(self.mlp.backward(grad))
         return grad + self.norm1.backward(self.attention.backward(grad))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlbook.scratch.layers import Layer, Linear, ReLU, Sequential, Sigmoid
+from dlbook.scratch.neuron import sigmoid
 
 __all__ = [
     "VAE",
@@ -132,9 +133,7 @@ def bernoulli_nll(logits: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.nda
     """
     softplus = np.maximum(logits, 0) + np.log1p(np.exp(-np.abs(logits)))
     nll = np.sum(softplus - x * logits, axis=-1)
-    e = np.exp(-np.abs(logits))
-    probs = np.where(logits >= 0, 1 / (1 + e), e / (1 + e))
-    return nll, probs - x
+    return nll, sigmoid(logits) - x
 
 
 class VAE(Layer):

@@ -146,8 +146,7 @@ class Value:
         for node in order:
             node.grad = 0.0
         self.grad = 1.0
-        for node in reversed(
-            order
-        ):  # every node's grad is complete before it is passed on
+        # every node's grad is complete before it is passed on
+        for node in reversed(order):
             for child, local in zip(node._children, node._local_grads, strict=True):
                 child.grad += local * node.grad  # (2.5): chain rule along one edge

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from dlbook.scratch.layers import Layer
+from dlbook.scratch.layers import Layer, init_weight
 
 __all__ = [
     "AvgPool2d",
@@ -260,11 +260,10 @@ class Conv2d(Layer):
     ):
         super().__init__()
         kh, kw = pair(kernel_size)
+        shape = (out_channels, in_channels, kh, kw)
         fan_in = in_channels * kh * kw
-        weight = rng.standard_normal((out_channels, in_channels, kh, kw)) * np.sqrt(
-            2.0 / fan_in
-        )
-        self.set_params(W=weight.astype(dtype), b=np.zeros(out_channels, dtype=dtype))
+        weight = init_weight(fan_in, out_channels, rng, "he", dtype, shape)
+        self.set_params(W=weight, b=np.zeros(out_channels, dtype=dtype))
         self.stride, self.padding, self.dilation = (
             pair(stride),
             pair(padding),
@@ -385,13 +384,17 @@ def avg_pool2d_backward(
     return grad_xp[:, :, ph : ph + h, pw : pw + w]
 
 
-class MaxPool2d(Layer):
-    """Max pooling over ``kernel_size`` windows moved by ``stride``
+class _Pool2d(Layer):
+    """Pooling over ``kernel_size`` windows moved by ``stride``
     (default: the kernel size)."""
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         self.kernel, self.stride, self.padding = kernel_size, stride, padding
+
+
+class MaxPool2d(_Pool2d):
+    """Max pooling (3.10), as ``nn.MaxPool2d``."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = x
@@ -404,13 +407,8 @@ class MaxPool2d(Layer):
         )
 
 
-class AvgPool2d(Layer):
-    """Average pooling over ``kernel_size`` windows moved by ``stride``
-    (default: the kernel size)."""
-
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel, self.stride, self.padding = kernel_size, stride, padding
+class AvgPool2d(_Pool2d):
+    """Average pooling (3.11), as ``nn.AvgPool2d``."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x_shape = x.shape

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlbook.scratch.neuron import sigmoid
+
 __all__ = [
     "Dropout",
     "Layer",
@@ -31,6 +33,7 @@ __all__ = [
     "accuracy",
     "init_weight",
     "log_softmax",
+    "softmax",
     "softmax_cross_entropy",
 ]
 
@@ -120,25 +123,30 @@ def init_weight(
     rng: np.random.Generator,
     init: str = "he",
     dtype=np.float32,
+    shape: tuple[int, ...] | None = None,
 ) -> np.ndarray:
     """A ``(fan_in, fan_out)`` weight matrix drawn from a zero-mean normal distribution.
 
     ``"he"``: variance 2 / fan_in (for ReLU); ``"xavier"``: variance 2 / (fan_in +
     fan_out) (Glorot, for tanh and sigmoid); ``"normal"``: variance 1, the naive choice
-    that fails.
+    that fails. ``shape`` replaces ``(fan_in, fan_out)``, such as a convolution's
+    ``(C_out, C_in, k_h, k_w)`` (fan-in ``C_in k_h k_w``).
     """
     variances = {"he": 2.0 / fan_in, "xavier": 2.0 / (fan_in + fan_out), "normal": 1.0}
     if init not in variances:
         raise ValueError(f"init must be one of {sorted(variances)}, not {init!r}")
     std = np.sqrt(variances[init])
-    return (rng.standard_normal((fan_in, fan_out)) * std).astype(dtype)
+    shape = (fan_in, fan_out) if shape is None else shape
+    return (rng.standard_normal(shape) * std).astype(dtype)
 
 
 class Linear(Layer):
     """``y = x @ W + b``: an affine map from ``in_features`` to ``out_features``.
 
-    ``input_grad=False`` skips dL/dx in ``backward`` (returns ``None``): the first layer
-    of a network needs no gradient for its input images, and PyTorch skips it too.
+    ``x`` is ``(N, in_features)``, or ``(..., in_features)``: every vector of a batch of
+    sequences, ``(N, T, in_features)``, is mapped alike. ``input_grad=False`` skips
+    dL/dx in ``backward`` (returns ``None``): the first layer of a network needs no
+    gradient for its input images, and PyTorch skips it too.
     """
 
     def __init__(
@@ -156,13 +164,15 @@ class Linear(Layer):
         self.input_grad = input_grad
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x  # (N, in)
-        return x @ self.own_params["W"] + self.own_params["b"]  # (2.1): (N, out)
+        self.x = x  # (N, in), or (..., in)
+        return x @ self.own_params["W"] + self.own_params["b"]  # (2.1): (..., out)
 
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
-        np.matmul(self.x.T, grad, out=self.own_grads["W"])  # (2.8): dL/dW = x^T dL/dy
+        x = self.x.reshape(-1, self.x.shape[-1])  # the inputs as rows: (M, in)
+        grad_rows = grad.reshape(-1, grad.shape[-1])  # (M, out)
+        np.matmul(x.T, grad_rows, out=self.own_grads["W"])  # (2.8): dL/dW = x^T dL/dy
         # (2.9): dL/db = sum over the batch
-        np.sum(grad, axis=0, out=self.own_grads["b"])
+        np.sum(grad_rows, axis=0, out=self.own_grads["b"])
         if not self.input_grad:
             return None
         return grad @ self.own_params["W"].T  # (2.10): dL/dx = dL/dy W^T
@@ -184,11 +194,7 @@ class Sigmoid(Layer):
     computed without overflow for large ``|x|``."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
-        # (2.2)
-        self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(
-            x.dtype, copy=False
-        )
+        self.out = sigmoid(x)  # (2.2), with chapter 1's stable sigmoid (1.3)
         return self.out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
@@ -250,6 +256,18 @@ class Sequential(Layer):
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
         return grad
+
+
+def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """``exp(z_i) / sum_j exp(z_j)`` along ``axis`` (2.3), stable for any logits (5.2).
+
+    Subtracting the maximum changes nothing mathematically and keeps every ``exp`` in
+    (0, 1], so logits of 1e4 give probabilities, not ``inf / inf = nan``. Masked logits
+    (``-inf``) get probability 0.
+    """
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "fit_linear_regression_gd",
     "fit_logistic_regression_gd",
+    "gradient_descent",
     "linear_regression_closed_form",
     "mse",
     "perceptron_train",
@@ -24,8 +25,9 @@ __all__ = [
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    """σ(z) = 1 / (1 + e^{-z})  (1.3), computed without overflow for any z."""
-    z = np.asarray(z, dtype=np.float64)
+    """σ(z) = 1 / (1 + e^{-z})  (1.3), computed without overflow for any z, in the
+    precision of z (float32 stays float32)."""
+    z = np.asarray(z)
     e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -80,6 +82,30 @@ def linear_regression_closed_form(
     return theta[:-1], float(theta[-1])
 
 
+def gradient_descent(
+    X: np.ndarray,
+    loss_and_grad,
+    lr: float,
+    steps: int,
+    w0: np.ndarray | None = None,
+    b0: float = 0.0,
+) -> tuple[np.ndarray, float, list[float]]:
+    """Full-batch gradient descent (1.17) on the weights and bias of z = X w + b.
+
+    ``loss_and_grad(z)`` returns the loss and dL/dz, shape (N,); the chain rule gives
+    dL/dw = X^T dL/dz and dL/db = Σ dL/dz_i. Returns (w, b, losses).
+    """
+    w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=np.float64)
+    b = float(b0)
+    losses = []
+    for _ in range(steps):
+        loss, grad_z = loss_and_grad(X @ w + b)
+        losses.append(loss)
+        w -= lr * (X.T @ grad_z)  # (1.17)
+        b -= lr * grad_z.sum()
+    return w, b, losses
+
+
 def fit_linear_regression_gd(
     X: np.ndarray,
     y: np.ndarray,
@@ -88,20 +114,14 @@ def fit_linear_regression_gd(
     w0: np.ndarray | None = None,
     b0: float = 0.0,
 ) -> tuple[np.ndarray, float, list[float]]:
-    """Full-batch gradient descent (1.17) on the MSE of ŷ = X w + b; returns
-    (w, b, losses)."""
-    n = len(X)
-    w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=np.float64)
-    b = float(b0)
-    losses = []
-    for _ in range(steps):
-        residual = X @ w + b - y  # ŷ − y, shape (N,)
-        losses.append(float(np.mean(residual**2)))
-        grad_w = 2 / n * X.T @ residual  # (1.12)
-        grad_b = 2 / n * residual.sum()
-        w -= lr * grad_w  # (1.17)
-        b -= lr * grad_b
-    return w, b, losses
+    """Gradient descent on the MSE of ŷ = X w + b; returns (w, b, losses)."""
+
+    def mse_and_grad(y_hat):
+        residual = y_hat - y  # ŷ − y, shape (N,)
+        # (1.11), and dL/dŷ = 2 r / N, whose product with X^T is (1.12)
+        return float(np.mean(residual**2)), 2 / len(y) * residual
+
+    return gradient_descent(X, mse_and_grad, lr, steps, w0, b0)
 
 
 def fit_logistic_regression_gd(
@@ -114,17 +134,12 @@ def fit_logistic_regression_gd(
 ) -> tuple[np.ndarray, float, list[float]]:
     """Gradient descent on the cross-entropy of one sigmoid neuron; returns
     (w, b, losses)."""
-    n = len(X)
-    w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=np.float64)
-    b = float(b0)
-    losses = []
-    for _ in range(steps):
-        z = X @ w + b
-        losses.append(binary_cross_entropy_with_logits(z, y))
-        dz = (sigmoid(z) - y) / n  # (1.16): dL/dz_i = (σ(z_i) − y_i) / N
-        w -= lr * (X.T @ dz)  # (1.17)
-        b -= lr * dz.sum()
-    return w, b, losses
+
+    def cross_entropy_and_grad(z):
+        # (1.16): dL/dz_i = (σ(z_i) − y_i) / N
+        return binary_cross_entropy_with_logits(z, y), (sigmoid(z) - y) / len(y)
+
+    return gradient_descent(X, cross_entropy_and_grad, lr, steps, w0, b0)
 
 
 def perceptron_train(

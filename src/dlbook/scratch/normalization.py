@@ -1,10 +1,14 @@
-"""Batch normalization in NumPy, with its backward pass (chapter 3).
+"""Batch and layer normalization in NumPy, with their backward passes (chapters 3, 5).
 
 :class:`BatchNorm` normalizes each channel over the batch, and over the positions for
 images: ``x`` is ``(N, C)`` or ``(N, C, H, W)``, as for PyTorch's ``BatchNorm1d`` and
 ``BatchNorm2d``. In training mode it uses the statistics of the current batch and
 updates running averages of them; in evaluation mode it uses those averages, so that a
-prediction does not depend on the rest of its batch. Equations: chapter 3.
+prediction does not depend on the rest of its batch (3.14), (3.15).
+
+:class:`LayerNorm` normalizes each vector over its own features, the last axis, as
+``nn.LayerNorm`` (5.13), (5.14). Both backward passes are one formula,
+:func:`normalization_backward`, over different axes.
 """
 
 from __future__ import annotations
@@ -13,7 +17,29 @@ import numpy as np
 
 from dlbook.scratch.layers import Layer
 
-__all__ = ["BatchNorm"]
+__all__ = [
+    "BatchNorm",
+    "LayerNorm",
+    "layer_norm_backward",
+    "layer_norm_forward",
+    "normalization_backward",
+]
+
+
+def normalization_backward(
+    grad_x_hat: np.ndarray, x_hat: np.ndarray, inv_std: np.ndarray, axes
+) -> np.ndarray:
+    """dL/dx of ``x_hat = (x - mean) / sqrt(var + eps)``, the mean and variance taken
+    over ``axes``, from dL/dx_hat (3.15), (5.14).
+
+    The mean and the variance depend on every input too, which subtracts the mean of
+    the gradient and its projection on ``x_hat``:
+    ``inv_std * (g - mean(g) - x_hat * mean(g * x_hat))``.
+    """
+    g = grad_x_hat
+    mean_g = g.mean(axis=axes, keepdims=True)
+    mean_g_x_hat = (g * x_hat).mean(axis=axes, keepdims=True)
+    return inv_std * (g - mean_g - x_hat * mean_g_x_hat)
 
 
 class BatchNorm(Layer):
@@ -62,8 +88,8 @@ class BatchNorm(Layer):
             self.running_var[...] = (1 - m) * self.running_var + m * unbiased
         else:
             mean, var = self.running_mean, self.running_var
-        self.inv_std = (1 / np.sqrt(var + self.eps)).astype(x.dtype)
-        self.x_hat = (x - mean.reshape(channel)) * self.inv_std.reshape(channel)
+        self.inv_std = (1 / np.sqrt(var + self.eps)).astype(x.dtype).reshape(channel)
+        self.x_hat = (x - mean.reshape(channel)) * self.inv_std
         self.axes, self.channel = axes, channel
         gamma, beta = self.own_params["gamma"], self.own_params["beta"]
         return gamma.reshape(channel) * self.x_hat + beta.reshape(channel)
@@ -73,12 +99,53 @@ class BatchNorm(Layer):
         # dL/dbeta and dL/dgamma: sums over the batch (and the positions)
         self.own_grads["beta"][...] = grad.sum(axis=axes)
         self.own_grads["gamma"][...] = (grad * x_hat).sum(axis=axes)
-        scale = (self.own_params["gamma"] * self.inv_std).reshape(self.channel)
+        grad_x_hat = grad * self.own_params["gamma"].reshape(self.channel)
         if not self.training:  # the running statistics are constants
-            return grad * scale
-        # In training the batch mean and variance depend on every input too, which
-        # subtracts the mean of the gradient and its projection on x_hat:
-        # dL/dx = gamma / sigma * (g - mean(g) - x_hat * mean(g * x_hat))
-        mean_grad = grad.mean(axis=axes, keepdims=True)
-        mean_grad_x_hat = (grad * x_hat).mean(axis=axes, keepdims=True)
-        return scale * (grad - mean_grad - x_hat * mean_grad_x_hat)
+            return grad_x_hat * self.inv_std
+        # in training the batch mean and variance depend on every input too
+        return normalization_backward(grad_x_hat, x_hat, self.inv_std, axes)  # (3.15)
+
+
+def layer_norm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5
+) -> tuple[np.ndarray, tuple]:
+    """LayerNorm over the last axis (5.13): standardize each vector, scale and shift."""
+    mean = x.mean(axis=-1, keepdims=True)
+    inv_std = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+
+
+def layer_norm_backward(
+    grad_out: np.ndarray, cache: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """dL/dx, dL/dgamma, dL/dbeta of :func:`layer_norm_forward` (5.14)."""
+    x_hat, inv_std, gamma = cache
+    batch_axes = tuple(range(grad_out.ndim - 1))
+    grad_gamma = np.sum(grad_out * x_hat, axis=batch_axes)
+    grad_beta = np.sum(grad_out, axis=batch_axes)
+    # (5.14): the backward pass of batch normalization (3.15), over the features
+    grad_x = normalization_backward(grad_out * gamma, x_hat, inv_std, axes=-1)
+    return grad_x, grad_gamma, grad_beta
+
+
+class LayerNorm(Layer):
+    """LayerNorm over the last axis, learned scale ``gamma``, shift ``beta`` (5.13)."""
+
+    def __init__(self, d_model: int, eps: float = 1e-5, dtype=np.float32):
+        super().__init__()
+        self.eps = eps
+        self.set_params(
+            gamma=np.ones(d_model, dtype=dtype), beta=np.zeros(d_model, dtype=dtype)
+        )
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        p = self.own_params
+        out, self.cache = layer_norm_forward(x, p["gamma"], p["beta"], self.eps)
+        return out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        grad_x, grad_gamma, grad_beta = layer_norm_backward(grad, self.cache)
+        self.own_grads["gamma"][...] = grad_gamma
+        self.own_grads["beta"][...] = grad_beta
+        return grad_x

@@ -6,14 +6,23 @@ such as :class:`dlbook.scratch.layers.Sequential`) and updates the parameter arr
 place; the layers write fresh gradients into the very arrays of ``grads`` on every
 backward pass. The update rules are those of ``torch.optim.SGD`` and
 ``torch.optim.Adam`` (tests/test_optim.py checks them step by step). Equation numbers
-refer to chapter 2.
+refer to chapter 2, but for clipping by global norm (:func:`clip_grad_norm`, chapter 4).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SGD", "Adam", "CosineDecay", "ExponentialDecay", "Optimizer", "StepDecay"]
+__all__ = [
+    "SGD",
+    "Adam",
+    "CosineDecay",
+    "ExponentialDecay",
+    "Optimizer",
+    "StepDecay",
+    "clip_grad_norm",
+    "global_norm",
+]
 
 
 class Optimizer:
@@ -148,3 +157,26 @@ class CosineDecay:
         self.optimizer.lr = (
             self.base_lr * 0.5 * (1 + np.cos(np.pi * self.count / self.total_steps))
         )
+
+
+def global_norm(grads) -> float:
+    """The Euclidean norm of all gradients together, ``sqrt(sum of every squared
+    entry)``."""
+    return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
+
+
+def clip_grad_norm(grads, max_norm: float) -> float:
+    """Scale all gradients in place so that their global norm is at most ``max_norm``
+    (4.10).
+
+    ``grads`` is a list of arrays (or a dict, such as ``model.grads``). Returns the norm
+    before clipping, like ``torch.nn.utils.clip_grad_norm_`` (which also adds 1e-6 to
+    the norm).
+    """
+    arrays = list(grads.values()) if isinstance(grads, dict) else list(grads)
+    total = global_norm(arrays)
+    scale = max_norm / (total + 1e-6)
+    if scale < 1:
+        for g in arrays:
+            g *= scale
+    return total

@@ -3,25 +3,28 @@
 Sequences are batch-first: ``x`` has shape ``(N, T, D)`` (N sequences of T steps of D
 features) and a recurrent layer returns the hidden state of every step, ``(N, T, H)``.
 Weights follow the row convention of :mod:`dlbook.scratch.layers`: an input weight
-``W_x`` is ``(D, G)`` and a
-recurrent weight ``W_h`` is ``(H, G)``, where ``G`` stacks the gates in PyTorch's order
-(LSTM: input, forget, cell, output; GRU: reset, update, new), so ``W_x`` is the
-transpose of ``weight_ih_l0`` and ``W_h`` that of ``weight_hh_l0``. Equation numbers
-refer to chapter 4.
+``W_x`` is ``(D, G)`` and a recurrent weight ``W_h`` is ``(H, G)``, where ``G`` stacks
+the gates in PyTorch's order (LSTM: input, forget, cell, output; GRU: reset, update,
+new), so ``W_x`` is the transpose of ``weight_ih_l0`` and ``W_h`` that of
+``weight_hh_l0``. Equation numbers refer to chapter 4.
 
 Every layer's ``forward(x, state=None)`` takes an optional initial state (``h0``, or
 ``(h0, c0)`` for the LSTM; zeros when omitted) and keeps the last one in
-``final_state``; ``backward(grad,
-grad_state=None)`` takes dL/d(outputs) (and optionally dL/d(final state)), fills the
-parameter gradients, returns dL/dx and keeps dL/dh_t of every step in ``grad_states``
-and dL/d(initial state) in ``grad_initial_state``.
+``final_state``; ``backward(grad, grad_state=None)`` takes dL/d(outputs) (and
+optionally dL/d(final state)), fills the parameter gradients, returns dL/dx and keeps
+dL/dh_t of every step in ``grad_states`` and dL/d(initial state) in
+``grad_initial_state``. The layers keep the states of steps 0 to T in ``states``
+``(N, T + 1, H)``, the initial state at index 0, so that step ``t`` reads
+``states[:, t]`` and writes ``states[:, t + 1]``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from dlbook.scratch.layers import Layer
+from dlbook.scratch.layers import Layer, softmax
+from dlbook.scratch.neuron import sigmoid
+from dlbook.scratch.optim import clip_grad_norm, global_norm
 
 __all__ = [
     "GRU",
@@ -40,47 +43,41 @@ __all__ = [
 ]
 
 
-def sigmoid(a: np.ndarray) -> np.ndarray:
-    """``1 / (1 + exp(-a))``, computed as ``(1 + tanh(a / 2)) / 2``, the same function:
-    no overflow for any ``a``, and one transcendental call.
-
-    Its error is float32's absolute precision (about 1e-7), which is all a gate needs; a
-    loss on log-probabilities would use a log-sigmoid instead.
-    """
-    out = np.tanh(a * 0.5)
-    out += 1
-    out *= 0.5
-    return out
-
-
 def rnn_step_forward(x, h_prev, W_x, W_h, b):
-    """One step of a tanh RNN: ``h = tanh(x W_x + h_prev W_h + b)`` (4.1); ``(N,
+    """One step of a tanh RNN: ``h = tanh(x W_x + h_prev W_h + b)`` (4.1), ``(N,
     H)``."""
     return np.tanh(x @ W_x + h_prev @ W_h + b)
 
 
 def rnn_step_backward(grad_h, x, h_prev, h, W_x, W_h):
-    """Backward pass of :func:`rnn_step_forward` given dL/dh (4.5)-(4.7).
+    """Backward pass of :func:`rnn_step_forward` given dL/dh (4.5)-(4.8).
 
     Returns ``(dx, dh_prev, dW_x, dW_h, db)``.
     """
     grad_a = grad_h * (1 - h**2)  # (4.5): tanh' = 1 - tanh^2
     return (
         grad_a @ W_x.T,  # (4.7)
-        grad_a @ W_h.T,  # (4.6): the gradient that flows back in time
-        x.T @ grad_a,
+        grad_a @ W_h.T,  # (4.6): the message passed back in time
+        x.T @ grad_a,  # (4.8), for one step
         h_prev.T @ grad_a,
         grad_a.sum(axis=0),
     )
 
 
-def lstm_cell_forward(x, h_prev, c_prev, W_x, W_h, b):
-    """One LSTM step (4.11)-(4.13), gates in PyTorch's order i, f, g, o; returns ``(h,
-    c)``."""
-    hidden = h_prev.shape[1]
-    a = x @ W_x + h_prev @ W_h + b  # (N, 4H)
-    i, f, o = (sigmoid(a[:, k * hidden : (k + 1) * hidden]) for k in (0, 1, 3))
-    g = np.tanh(a[:, 2 * hidden : 3 * hidden])
+def lstm_cell_forward(x, h_prev, c_prev, W_x, W_h, b, gates=None):
+    """One LSTM step (4.11)-(4.13), gates in PyTorch's order i, f, g, o; returns
+    ``(h, c)``.
+
+    ``gates``, an ``(N, 4H)`` array, receives the activated gates ``[i, f, g, o]``
+    when it is given: what :func:`lstm_cell_backward` needs.
+    """
+    H = h_prev.shape[1]
+    a = x @ W_x + h_prev @ W_h + b  # (4.11): (N, 4H), before the activations
+    gates = np.empty_like(a) if gates is None else gates
+    gates[:, : 2 * H] = sigmoid(a[:, : 2 * H])  # i, f
+    gates[:, 2 * H : 3 * H] = np.tanh(a[:, 2 * H : 3 * H])  # g
+    gates[:, 3 * H :] = sigmoid(a[:, 3 * H :])  # o
+    i, f, g, o = np.split(gates, 4, axis=1)
     c = f * c_prev + i * g  # (4.12)
     return o * np.tanh(c), c  # (4.13)
 
@@ -110,8 +107,7 @@ def _init(shape, hidden, rng, dtype):
 
 
 class _Recurrent(Layer):
-    """What the three recurrent layers share: weights, the input projection, dx and
-    dW_x."""
+    """What the three recurrent layers share: weights, the states, dx and dW_x."""
 
     gates = 1
 
@@ -126,24 +122,32 @@ class _Recurrent(Layer):
             **{k: _init(shape, h, rng, dtype) for k, shape in extra.items()},
         )
 
-    def _zeros(self, x):
-        return np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype)
+    def _states(self, x, initial):
+        """``(N, T + 1, H)``: the ``initial`` state (zeros when None) at index 0."""
+        N, T, _ = x.shape
+        states = np.zeros((N, T + 1, self.hidden_size), dtype=x.dtype)
+        if initial is not None:
+            states[:, 0] = initial
+        return states
+
+    def _grad_outputs(self, grad, grad_state):
+        """dL/d(outputs) and dL/d(final state), zeros where None."""
+        grad = np.zeros_like(self.states[:, 1:]) if grad is None else grad
+        if grad_state is None:
+            zeros = np.zeros_like(self.states[:, -1])
+            final_is_pair = isinstance(self.final_state, tuple)
+            grad_state = (zeros, zeros.copy()) if final_is_pair else zeros
+        return grad, grad_state
 
     def _input_backward(self, grad_ax):
         """dW_x, db from dL/d(x W_x + b) of every step, and dL/dx: one matrix product
         each."""
         W_x = self.own_params["W_x"]
         flat = grad_ax.reshape(-1, grad_ax.shape[-1])
-        np.matmul(
-            self.x.reshape(-1, self.x.shape[-1]).T, flat, out=self.own_grads["W_x"]
-        )
+        x_flat = self.x.reshape(-1, self.x.shape[-1])
+        np.matmul(x_flat.T, flat, out=self.own_grads["W_x"])
         np.sum(flat, axis=0, out=self.own_grads["b"])
         return grad_ax @ W_x.T  # (N, T, D)
-
-    def _grad_outputs(self, grad, grad_state):
-        grad = np.zeros_like(self.outputs) if grad is None else grad
-        final = np.zeros_like(self.outputs[:, -1]) if grad_state is None else grad_state
-        return grad, final
 
 
 class RNN(_Recurrent):
@@ -154,37 +158,36 @@ class RNN(_Recurrent):
     """
 
     def forward(self, x, state=None):
-        self.x = x
-        N, T, _ = x.shape
-        h = self._zeros(x) if state is None else state
-        self.h0 = h
-        ax = x @ self.own_params["W_x"] + self.own_params["b"]  # all steps at once
-        self.outputs = np.empty((N, T, self.hidden_size), dtype=x.dtype)
-        for t in range(T):
-            h = np.tanh(ax[:, t] + h @ self.own_params["W_h"])  # (4.1)
-            self.outputs[:, t] = h
-        self.final_state = h
-        return self.outputs
+        p = self.own_params
+        self.x, self.states = x, self._states(x, state)
+        for t in range(x.shape[1]):
+            # (4.1): h_t from x_t and h_{t-1}
+            self.states[:, t + 1] = rnn_step_forward(
+                x[:, t], self.states[:, t], p["W_x"], p["W_h"], p["b"]
+            )
+        self.final_state = self.states[:, -1]
+        return self.states[:, 1:]
 
     def backward(self, grad, grad_state=None):
-        """Backpropagation through time (4.5)-(4.8)."""
+        """Backpropagation through time (4.4)-(4.8), one step back at a time."""
+        p, g = self.own_params, self.own_grads
         grad, grad_h = self._grad_outputs(grad, grad_state)
-        W_h, grad_W_h = self.own_params["W_h"], self.own_grads["W_h"]
-        grad_W_h[...] = 0
-        grad_a = np.empty_like(self.outputs)
-        self.grad_states = np.empty_like(self.outputs)
+        for name in ("W_x", "W_h", "b"):
+            g[name][...] = 0
+        grad_x = np.empty_like(self.x)
+        self.grad_states = np.empty_like(grad)
         for t in reversed(range(self.x.shape[1])):
             grad_h = grad_h + grad[:, t]  # (4.4): from the output and from step t + 1
             self.grad_states[:, t] = grad_h
-            h, h_prev = self.outputs[:, t], self._previous(t)
-            grad_a[:, t] = grad_h * (1 - h**2)  # (4.5)
-            grad_W_h += h_prev.T @ grad_a[:, t]  # (4.8): summed over time
-            grad_h = grad_a[:, t] @ W_h.T  # (4.6)
+            h_prev, h = self.states[:, t], self.states[:, t + 1]
+            grad_x[:, t], grad_h, grad_W_x, grad_W_h, grad_b = rnn_step_backward(
+                grad_h, self.x[:, t], h_prev, h, p["W_x"], p["W_h"]
+            )
+            g["W_x"] += grad_W_x  # (4.8): summed over time
+            g["W_h"] += grad_W_h
+            g["b"] += grad_b
         self.grad_initial_state = grad_h
-        return self._input_backward(grad_a)  # (4.7), (4.8)
-
-    def _previous(self, t):
-        return self.h0 if t == 0 else self.outputs[:, t - 1]
+        return grad_x
 
 
 class LSTM(_Recurrent):
@@ -201,59 +204,43 @@ class LSTM(_Recurrent):
         self.own_params["b"][hidden_size : 2 * hidden_size] += forget_bias
 
     def forward(self, x, state=None):
-        self.x = x
+        p = self.own_params
+        h0, c0 = (None, None) if state is None else state
+        self.x, self.states, self.cells = x, self._states(x, h0), self._states(x, c0)
         N, T, _ = x.shape
-        H = self.hidden_size
-        h, c = (self._zeros(x), self._zeros(x)) if state is None else state
-        self.h0, self.c0 = h, c
-        ax = x @ self.own_params["W_x"] + self.own_params["b"]
-        self.outputs = np.empty((N, T, H), dtype=x.dtype)
-        self.cells = np.empty((N, T, H), dtype=x.dtype)
-        self.gate_values = np.empty((N, T, 4 * H), dtype=x.dtype)
-        # sigmoid(a) = (1 + tanh(a / 2)) / 2, so one tanh activates all four gates:
-        # i, f, o (scale 1/2, shift 1/2) and g (scale 1, shift 0)
-        scale = np.full(4 * H, 0.5, dtype=x.dtype)
-        scale[2 * H : 3 * H] = 1
-        shift = 1 - scale
+        self.gate_values = np.empty((N, T, 4 * self.hidden_size), dtype=x.dtype)
         for t in range(T):
-            a = ax[:, t] + h @ self.own_params["W_h"]  # (4.11)
-            gates = self.gate_values[:, t]
-            np.tanh(a * scale, out=gates)
-            gates *= scale
-            gates += shift
-            i, f, g, o = (gates[:, k * H : (k + 1) * H] for k in range(4))
-            c = f * c + i * g  # (4.12)
-            h = o * np.tanh(c)  # (4.13)
-            self.cells[:, t], self.outputs[:, t] = c, h
-        self.final_state = (h, c)
-        return self.outputs
+            # (4.11)-(4.13): (h_t, c_t) from x_t and (h_{t-1}, c_{t-1})
+            self.states[:, t + 1], self.cells[:, t + 1] = lstm_cell_forward(
+                x[:, t],
+                self.states[:, t],
+                self.cells[:, t],
+                p["W_x"],
+                p["W_h"],
+                p["b"],
+                gates=self.gate_values[:, t],
+            )
+        self.final_state = (self.states[:, -1], self.cells[:, -1])
+        return self.states[:, 1:]
 
     def backward(self, grad, grad_state=None):
         """Backpropagation through time for the LSTM (4.14)."""
-        grad, (grad_h, grad_c) = self._grad_outputs_lstm(grad, grad_state)
+        grad, (grad_h, grad_c) = self._grad_outputs(grad, grad_state)
         W_h, grad_W_h = self.own_params["W_h"], self.own_grads["W_h"]
         grad_W_h[...] = 0
         grad_a = np.empty_like(self.gate_values)
-        self.grad_states = np.empty_like(self.outputs)
+        self.grad_states = np.empty_like(grad)
         for t in reversed(range(self.x.shape[1])):
-            grad_h = grad_h + grad[:, t]
+            grad_h = grad_h + grad[:, t]  # (4.4)
             self.grad_states[:, t] = grad_h
-            h_prev = self.h0 if t == 0 else self.outputs[:, t - 1]
-            c_prev = self.c0 if t == 0 else self.cells[:, t - 1]
+            c_prev, c = self.cells[:, t], self.cells[:, t + 1]
             grad_a[:, t], grad_c = lstm_cell_backward(
-                grad_h, grad_c, c_prev, self.gate_values[:, t], self.cells[:, t]
+                grad_h, grad_c, c_prev, self.gate_values[:, t], c
             )
-            grad_W_h += h_prev.T @ grad_a[:, t]
-            grad_h = grad_a[:, t] @ W_h.T
+            grad_W_h += self.states[:, t].T @ grad_a[:, t]  # (4.8): summed over time
+            grad_h = grad_a[:, t] @ W_h.T  # (4.6)
         self.grad_initial_state = (grad_h, grad_c)
-        return self._input_backward(grad_a)
-
-    def _grad_outputs_lstm(self, grad, grad_state):
-        grad = np.zeros_like(self.outputs) if grad is None else grad
-        if grad_state is None:
-            zeros = np.zeros_like(self.outputs[:, -1])
-            grad_state = (zeros, zeros.copy())
-        return grad, grad_state
+        return self._input_backward(grad_a)  # (4.7), (4.8)
 
 
 class GRU(_Recurrent):
@@ -261,11 +248,10 @@ class GRU(_Recurrent):
     (4.15)-(4.18).
 
     ``reset_after=True`` (the default) is PyTorch's ``nn.GRU`` (and cuDNN's): the reset
-    gate
-    multiplies ``h_{t-1} W_hn + b_hn`` after the product (4.16). ``reset_after=False``
-    is the form of Cho et al. (2014): it multiplies ``h_{t-1}`` before the product
-    (4.17). The recurrent bias ``b_h`` is kept apart from ``b`` because the reset gate
-    scales part of it.
+    gate multiplies ``h_{t-1} W_hn + b_hn`` after the product (4.16).
+    ``reset_after=False`` is the form of Cho et al. (2014): it multiplies ``h_{t-1}``
+    before the product (4.17). The recurrent bias ``b_h`` is kept apart from ``b``
+    because the reset gate scales part of it.
     """
 
     gates = 3
@@ -277,17 +263,15 @@ class GRU(_Recurrent):
         self.reset_after = reset_after
 
     def forward(self, x, state=None):
-        self.x = x
         N, T, _ = x.shape
-        H = self.hidden_size
-        p = self.own_params
-        h = self._zeros(x) if state is None else state
-        self.h0 = h
+        H, p = self.hidden_size, self.own_params
+        self.x, self.states = x, self._states(x, state)
         ax = x @ p["W_x"] + p["b"]
-        self.outputs = np.empty((N, T, H), dtype=x.dtype)
         self.gate_values = np.empty((N, T, 3 * H), dtype=x.dtype)  # r, z, n
-        self.hidden_n = np.empty((N, T, H), dtype=x.dtype)  # what r multiplies
+        # the factor of r's product: h W_hn + b_hn (4.16), or the product r h (4.17)
+        self.hidden_n = np.empty((N, T, H), dtype=x.dtype)
         for t in range(T):
+            h = self.states[:, t]
             ah = h @ p["W_h"][:, : 2 * H] + p["b_h"][: 2 * H]
             rz = sigmoid(ax[:, t, : 2 * H] + ah)  # (4.15)
             r, z = rz[:, :H], rz[:, H:]
@@ -296,14 +280,15 @@ class GRU(_Recurrent):
                 n = np.tanh(ax[:, t, 2 * H :] + r * hn)  # (4.16)
             else:
                 hn = r * h
+                # (4.17)
                 n = np.tanh(
                     ax[:, t, 2 * H :] + hn @ p["W_h"][:, 2 * H :] + p["b_h"][2 * H :]
-                )  # (4.17)
-            h = (1 - z) * n + z * h  # (4.18)
+                )
+            self.states[:, t + 1] = (1 - z) * n + z * h  # (4.18)
             self.gate_values[:, t] = np.concatenate([rz, n], axis=1)
-            self.hidden_n[:, t], self.outputs[:, t] = hn, h
-        self.final_state = h
-        return self.outputs
+            self.hidden_n[:, t] = hn
+        self.final_state = self.states[:, -1]
+        return self.states[:, 1:]
 
     def backward(self, grad, grad_state=None):
         grad, grad_h = self._grad_outputs(grad, grad_state)
@@ -311,11 +296,11 @@ class GRU(_Recurrent):
         g["W_h"][...] = 0
         g["b_h"][...] = 0
         grad_ax = np.empty_like(self.gate_values)
-        self.grad_states = np.empty_like(self.outputs)
+        self.grad_states = np.empty_like(grad)
         for t in reversed(range(self.x.shape[1])):
-            grad_h = grad_h + grad[:, t]
+            grad_h = grad_h + grad[:, t]  # (4.4)
             self.grad_states[:, t] = grad_h
-            h_prev = self.h0 if t == 0 else self.outputs[:, t - 1]
+            h_prev = self.states[:, t]
             r, z, n = np.split(self.gate_values[:, t], 3, axis=1)
             hn = self.hidden_n[:, t]
             grad_an = grad_h * (1 - z) * (1 - n**2)
@@ -382,36 +367,11 @@ class Embedding(Layer):
         return None
 
 
-def global_norm(grads) -> float:
-    """The Euclidean norm of all gradients together, ``sqrt(sum of every squared
-    entry)``."""
-    return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
-
-
-def clip_grad_norm(grads, max_norm: float) -> float:
-    """Scale all gradients in place so that their global norm is at most ``max_norm``
-    (4.10).
-
-    ``grads`` is a list of arrays (or a dict, such as ``model.grads``). Returns the norm
-    before clipping, like ``torch.nn.utils.clip_grad_norm_`` (which also adds 1e-6 to
-    the norm).
-    """
-    arrays = list(grads.values()) if isinstance(grads, dict) else list(grads)
-    total = global_norm(arrays)
-    scale = max_norm / (total + 1e-6)
-    if scale < 1:
-        for g in arrays:
-            g *= scale
-    return total
-
-
 def sample_with_temperature(
     logits, temperature: float, rng: np.random.Generator
 ) -> int:
     """Draw one index from ``softmax(logits / temperature)`` (4.20)."""
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
-    scaled = np.asarray(logits, dtype=np.float64) / temperature
-    probs = np.exp(scaled - scaled.max())
-    probs /= probs.sum()
+    probs = softmax(np.asarray(logits, dtype=np.float64) / temperature)  # (4.20)
     return int(rng.choice(len(probs), p=probs))
