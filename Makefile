@@ -11,13 +11,13 @@ export PYTHONHASHSEED := 0
 
 ## book: build the HTML book into _build/html (set-up included)
 book: setup
-	$(BIN)/python tools/fetch_mathjax.py
+	$(BIN)/python -m tools.fetch_mathjax
 	$(BIN)/jupyter-book build . --builder html
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 ## test: run the whole test suite (set-up included)
 test: setup system-deps
-	$(BIN)/python tools/fetch_mathjax.py
+	$(BIN)/python -m tools.fetch_mathjax
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## setup: the virtual environment in .venv, from requirements.txt (re-run when it changes)
@@ -44,15 +44,16 @@ system-deps:
 
 ## execute: re-run notebooks in place, top to bottom (all, or NB="book/01-neurons.ipynb ...")
 execute: setup
-	$(BIN)/python tools/execute_notebooks.py $(NB)
+	$(BIN)/python -m tools.execute_notebooks $(NB)
 
 ## exercises: regenerate exercises/ from the masters in solutions/ with otter assign
 exercises: setup
-	$(BIN)/python tools/make_exercises.py
+	$(BIN)/python -m tools.make_exercises
 
-## benchmarks: kernels against PyTorch, scaling, machine ceiling; writes benchmarks/results.json
-## and book/costs.md (BENCH_ARGS="--chapters" also executes every notebook CI's nbval runs:
-## each chapter's time against its budget, its headline numbers, the total against 35 minutes)
+## benchmarks: the from-scratch operations against PyTorch, scaling, machine ceiling; writes
+## benchmarks/results.json and book/costs.md (BENCH_ARGS="--chapters" also executes every
+## notebook CI's nbval runs: each chapter's time against its budget, its headline numbers,
+## the total against 35 minutes)
 benchmarks: setup
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 

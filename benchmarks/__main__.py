@@ -13,28 +13,29 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.repository import BOOK, ROOT, notebooks
+
 RESULTS = ROOT / "benchmarks" / "results.json"
-PLOTS = ROOT / "book" / "_static" / "benchmarks"
-PAGE = ROOT / "book" / "costs.md"
+PLOTS = BOOK / "_static" / "benchmarks"
+PAGE = BOOK / "costs.md"
 
 
-def run_kernels(kernels, machine, bar) -> list[dict]:
-    from .kernels import TARGETS
+def run_operations(operations, machine, bar) -> list[dict]:
+    from .operations import TARGETS
     from .timing import interleaved_times, profile_top, settle
 
     rows = []
-    for kernel in kernels:
-        bar.set_postfix_str(kernel.name)
+    for operation in operations:
+        bar.set_postfix_str(operation.name)
         row = {
-            "name": kernel.name,
-            "chapter": kernel.chapter,
-            "shape": kernel.shape,
-            "note": kernel.note,
+            "name": operation.name,
+            "chapter": operation.chapter,
+            "shape": operation.shape,
+            "note": operation.note,
         }
         for library in ("numpy", "torch"):
             closures = {
-                f"{library}_{mode}": getattr(kernel, f"{library}_{mode}")
+                f"{library}_{mode}": getattr(operation, f"{library}_{mode}")
                 for mode in ("fwd", "fb")
             }
             for name, timing in interleaved_times(closures).items():
@@ -44,13 +45,13 @@ def run_kernels(kernels, machine, bar) -> list[dict]:
             settle()
         for mode in ("fwd", "fb"):
             row[f"ratio_{mode}"] = row[f"numpy_{mode}_s"] / row[f"torch_{mode}_s"]
-            flops = getattr(kernel, f"flops_{mode}")
+            flops = getattr(operation, f"flops_{mode}")
             for library in ("numpy", "torch"):
                 gflops = flops / row[f"{library}_{mode}_s"] / 1e9 if flops else None
                 peak = machine[f"peak_{library}"]["gflops"]
                 row[f"{library}_{mode}_gflops"] = gflops
                 row[f"{library}_{mode}_of_peak"] = gflops / peak if gflops else None
-        target = TARGETS.get(kernel.name)
+        target = TARGETS.get(operation.name)
         if target:
             row["target"] = {
                 **target,
@@ -62,7 +63,7 @@ def run_kernels(kernels, machine, bar) -> list[dict]:
                 ),
             }
         if (target and not row["target"]["met"]) or row["ratio_fb"] > 3:
-            row["profile"] = profile_top(kernel.numpy_fb)
+            row["profile"] = profile_top(operation.numpy_fb)
         rows.append(row)
         bar.update()
     return rows
@@ -81,9 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         "nbval run executes, book/ and solutions/)",
     )
     parser.add_argument(
-        "--skip-kernels",
+        "--skip-operations",
         action="store_true",
-        help="keep the machine, kernel and scaling results of the existing JSON",
+        help="keep the machine, operation and scaling results of the existing JSON",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--plots", type=Path, default=PLOTS)
@@ -99,7 +100,7 @@ def run(args) -> int:
     from dlbook.runs import numpy_gflops
     from dlbook.utils import set_threads
 
-    from . import alternation, chapters, kernels, report, scaling, timing
+    from . import alternation, chapters, operations, report, scaling, timing
     from .machine import machine_facts
     from .plots import all_figures
 
@@ -108,29 +109,29 @@ def run(args) -> int:
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
     previous = json.loads(args.out.read_text()) if args.out.is_file() else {}
-    results = dict(previous) if args.skip_kernels else {}
+    results = dict(previous) if args.skip_operations else {}
     chapter_paths = []
     if args.chapters is not None:
         named = [Path(p).resolve() for p in args.chapters]
-        chapter_paths = named or chapters.ci_notebooks()
-    todo = [] if args.skip_kernels else kernels.all_kernels(rng, args.quick)
-    total = len(todo) + (0 if args.skip_kernels else 4) + len(chapter_paths)
+        chapter_paths = named or notebooks()
+    todo = [] if args.skip_operations else operations.all_operations(rng, args.quick)
+    total = len(todo) + (0 if args.skip_operations else 4) + len(chapter_paths)
     start = time.perf_counter()
     bar = tqdm(
         total=total, desc="benchmarks", file=sys.stderr, disable=args.no_progress
     )
-    if not args.skip_kernels:
+    if not args.skip_operations:
         bar.set_postfix_str("machine")
         results["machine"] = machine_facts(args.quick)
         results["quick"] = args.quick
         bar.update()
-        results["kernels"] = run_kernels(todo, results["machine"], bar)
+        results["operations"] = run_operations(todo, results["machine"], bar)
         results["scaling"] = {}
         for name, fn in scaling.scaling_parts(rng, args.quick):
             bar.set_postfix_str(f"scaling {name}")
             results["scaling"][name] = fn()
             bar.update()
-        results["targets"] = kernels.TARGETS
+        results["targets"] = operations.TARGETS
     bar.set_postfix_str("NumPy beside PyTorch")
     results["alternation"] = alternation.measure()
     # executions of earlier runs are kept; the stored runs are read afresh every time
@@ -145,11 +146,11 @@ def run(args) -> int:
         bar.update()
     results["chapters"] = {
         "executed": executed,
-        "stored": [chapters.stored_run(p) for p in chapters.ci_notebooks()],
+        "stored": [chapters.stored_run(p) for p in notebooks()],
     }
     bar.close()
     results["figures"] = all_figures(results, args.plots, args.page.parent)
-    if not args.skip_kernels:  # a --skip-kernels run keeps the full run's figures
+    if not args.skip_operations:  # a --skip-operations run keeps the full run's figures
         results["wall_s"] = time.perf_counter() - start
         results["machine"]["load_after"] = os.getloadavg()[0]
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,40 +2,19 @@
 runs it (the machine's own numerical kernels, no progress bars), without writing it
 back: its wall time against its budget, and the headline numbers that
 ``dlbook.utils.report_headlines`` reported in that run, read from what the run recorded
-(``dlbook.runs``), not from its printed text."""
+(``dlbook.runs``), not from its printed text. The notebooks are executed by the
+executor's own :func:`tools.execute_notebooks.run_notebook`."""
 
 from __future__ import annotations
 
 import ast
-import os
-import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
-from dlbook.runs import recorded_runs, records_by_kind, time_allowed
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def chapter_paths() -> list[Path]:
-    return sorted((ROOT / "book").glob("[0-9][0-9]-*.ipynb"))
-
-
-def ci_notebooks() -> list[Path]:
-    """What nbval executes in CI (pyproject's testpaths): every notebook in book/ and
-    solutions/."""
-    return sorted((ROOT / "book").glob("*.ipynb")) + sorted(
-        (ROOT / "solutions").glob("*.ipynb")
-    )
-
-
-def _name(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(ROOT).as_posix()
-    except ValueError:
-        return path.name
+from dlbook.runs import records_by_kind, time_allowed
+from tools.execute_notebooks import run_notebook
+from tools.repository import relative
 
 
 def stored_run(path: Path) -> dict:
@@ -48,7 +27,7 @@ def stored_run(path: Path) -> dict:
         if budget and meta.get("machine_gflops"):
             allowed = time_allowed(budget, meta["machine_gflops"])
     return {
-        "notebook": _name(path),
+        "notebook": relative(path),
         "budget_s": budget,
         "stored_run_s": meta.get("run_seconds"),
         "stored_allowed_s": allowed,
@@ -74,40 +53,16 @@ def execute(path: Path, timeout: int = 1800) -> dict:
     """Run one notebook; its wall time against the time its own check_run_time
     allowed (its budget scaled to this machine's speed for the work it does)."""
     nb = nbformat.read(path, as_version=4)
-    env = {"DLBOOK_PROGRESS": "0", "PYTHONHASHSEED": "0"}
-    shared = ROOT.parent / "shared" / "data"
-    if "DLBOOK_DATA" not in os.environ and shared.is_dir():
-        env["DLBOOK_DATA"] = str(shared)
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    start = time.perf_counter()
-    error = None
-    try:
-        with recorded_runs() as records:
-            NotebookClient(
-                nb,
-                timeout=timeout,
-                kernel_name="python3",
-                resources={"metadata": {"path": str(path.parent)}},
-            ).execute()
-    except Exception as exc:  # a failing chapter is a result, not a crash
-        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:200]}"
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    seconds = time.perf_counter() - start
-    by_kind = records_by_kind(records)
+    run = run_notebook(nb, path.parent, timeout=timeout, keep_going=True)
+    by_kind = records_by_kind(run.records)
     checks = by_kind.get("run_time", [])
     allowed = checks[-1]["allowed"] if checks else None
     return {
         **stored_run(path),
-        "run_s": seconds,
+        "run_s": run.seconds,
         "allowed_s": allowed,
-        "within_budget": None if allowed is None else bool(seconds <= allowed),
-        "error": error,
+        "within_budget": None if allowed is None else bool(run.seconds <= allowed),
+        "error": run.error,
         "reported_by_notebook": (
             f"ran in {checks[-1]['seconds']:.0f} s (allowed {allowed:.0f} s)"
             if checks

@@ -7,10 +7,11 @@ import io
 import os
 import platform
 import re
-import time
 from contextlib import redirect_stdout
 
 import numpy as np
+
+from dlbook.runs import numpy_gflops, torch_gflops
 
 from .timing import settle
 
@@ -53,25 +54,17 @@ def torch_blas() -> str:
 
 
 def peak_gflops(library: str, sizes=(512, 1024, 2048), repeat: int = 5) -> dict:
-    """Best float32 ``a @ a`` speed over ``sizes`` (best of ``repeat`` each)."""
-    import torch
-
+    """Best float32 ``a @ a`` speed over ``sizes`` (best of ``repeat`` each), measured
+    as the chapters' time checks measure it (``dlbook.runs``)."""
     settle()  # the other library's idle threads stop spinning
-    best: dict[str, float] = {}
-    for n in sizes:
-        a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
-        if library == "torch":
-            t = torch.from_numpy(a)
-            product = lambda t=t: torch.mm(t, t)  # noqa: E731
-        else:
-            product = lambda a=a: a @ a  # noqa: E731
-        product()  # warm-up
-        fastest = float("inf")
-        for _ in range(repeat):
-            start = time.perf_counter()
-            product()
-            fastest = min(fastest, time.perf_counter() - start)
-        best[str(n)] = 2 * n**3 / fastest / 1e9
+    best = {
+        str(n): (
+            numpy_gflops(n, repeat)
+            if library == "numpy"
+            else torch_gflops("float32", n, repeat)
+        )
+        for n in sizes
+    }
     size = max(best, key=best.get)
     return {"gflops": best[size], "size": int(size), "by_size": best}
 

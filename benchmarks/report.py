@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.repository import BOOK, ROOT, relative
+
 RESULTS = ROOT / "benchmarks" / "results.json"
-PAGE = ROOT / "book" / "costs.md"
+PAGE = BOOK / "costs.md"
 
 # What would close a missed target: reasoning from the profile, not measured.
 REMEDIES = {
@@ -104,7 +104,7 @@ def _machine(m: dict) -> list[str]:
 
 def _targets(results: dict) -> list[str]:
     rows = []
-    for row in results["kernels"]:
+    for row in results["operations"]:
         target = row.get("target")
         if not target:
             continue
@@ -174,9 +174,9 @@ def _targets(results: dict) -> list[str]:
     return _table(["target", "limit", "this run", "verdict"], rows, "llrl")
 
 
-def _kernels(results: dict) -> list[str]:
+def _operations(results: dict) -> list[str]:
     rows = []
-    for r in results["kernels"]:
+    for r in results["operations"]:
         rows.append(
             [
                 r["name"],
@@ -210,7 +210,7 @@ def _kernels(results: dict) -> list[str]:
 
 def _profiles(results: dict) -> list[str]:
     lines = []
-    for r in results["kernels"]:
+    for r in results["operations"]:
         if "profile" not in r:
             continue
         target = r.get("target")
@@ -433,7 +433,7 @@ def render(results: dict) -> str:
         *_targets(results),
         "## Kernels at the chapters' shapes",
         "",
-        *_kernels(results),
+        *_operations(results),
         "## Where the time goes",
         "",
         *_profiles(results),
@@ -474,7 +474,7 @@ def render(results: dict) -> str:
 def summary(results: dict) -> str:
     """The kernel table and the targets, for the command line."""
     out = [f"{'kernel':<22}{'fwd ratio':>10}{'f+b ratio':>10}{'NumPy f+b':>12}  target"]
-    for r in results.get("kernels", []):
+    for r in results.get("operations", []):
         target = r.get("target")
         verdict = (
             ""
@@ -499,7 +499,7 @@ def summary(results: dict) -> str:
 def main() -> int:
     results = json.loads(RESULTS.read_text(encoding="utf-8"))
     PAGE.write_text(render(results), encoding="utf-8")
-    print(f"wrote {PAGE.relative_to(ROOT)} from {RESULTS.relative_to(ROOT)}")
+    print(f"wrote {relative(PAGE)} from {relative(RESULTS)}")
     return 0
 
 

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from dlbook.scratch.attention import attention_backward, attention_forward
 from dlbook.scratch.layers import Linear, ReLU, Sequential, softmax_cross_entropy
 
-from .kernels import _numpy_cnn, _torch_cnn
+from .operations import _numpy_cnn, _torch_cnn
 from .timing import (
     interleaved_times,
     numpy_peak_bytes,

@@ -11,9 +11,8 @@ from pathlib import Path
 import pooch
 import pytest
 
-# The offline mirror sits beside the repository:
-# <root>/main/tests/conftest.py -> <root>/shared/data.
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from tools import repository
+from tools.repository import ROOT
 
 # The small files of the mirror (a few kB to 1 MB), enough for the error-path tests.
 SMALL_FILES = (
@@ -25,13 +24,16 @@ SMALL_FILES = (
 
 @pytest.fixture(scope="session")
 def shared_data_dir() -> Path:
-    """The offline data mirror (read-only); the test is skipped when it is absent."""
-    if not (SHARED_DATA / "SHA256SUMS").is_file():
+    """The offline data mirror (read-only): ``DLBOOK_DATA``, or the mirror beside the
+    repository (tools.repository.offline_data); the test is skipped when there is
+    none."""
+    data = repository.offline_data()
+    if data is None or not (data / "SHA256SUMS").is_file():
         pytest.skip(
-            f"offline data mirror not found at {SHARED_DATA} "
-            "(expected shared/data beside the repo)"
+            "offline data mirror not found (DLBOOK_DATA is unset and "
+            f"{repository.OFFLINE_DATA_BESIDE} does not exist)"
         )
-    return SHARED_DATA
+    return data
 
 
 @pytest.fixture
@@ -76,16 +78,13 @@ def _no_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
 def built_book() -> Path:
     """Build the HTML book once per session,
     as `make book` does but with every warning an error."""
-    root = Path(__file__).resolve().parents[1]
-    subprocess.run(
-        [sys.executable, str(root / "tools" / "fetch_mathjax.py")], check=True
-    )
+    subprocess.run([sys.executable, "-m", "tools.fetch_mathjax"], check=True, cwd=ROOT)
     jb = str(Path(sys.executable).with_name("jupyter-book"))
     run = subprocess.run(
         [
             jb,
             "build",
-            str(root),
+            str(ROOT),
             "--builder",
             "html",
             "--all",
@@ -95,10 +94,10 @@ def built_book() -> Path:
         ],
         capture_output=True,
         text=True,
-        cwd=root,
+        cwd=ROOT,
         timeout=1200,
     )
     log = run.stdout + run.stderr
     assert run.returncode == 0, f"the book build failed or warned:\n{log[-5000:]}"
     assert "WARNING" not in log, f"the book build printed warnings:\n{log[-5000:]}"
-    return root / "_build" / "html"
+    return ROOT / "_build" / "html"

@@ -3,22 +3,18 @@ costs" is the one its committed results give. Nothing here asserts a timing: the
 targets are measured and reported on the page, not tested."""
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from benchmarks import __main__ as cli
+from benchmarks import chapters, report
+from benchmarks.operations import TARGETS
+from benchmarks.scaling import fitted_exponent
+from tools.repository import BOOK
+from tools.repository import chapters as chapter_paths
 
-from benchmarks import __main__ as cli  # noqa: E402
-from benchmarks import chapters, report  # noqa: E402
-from benchmarks.kernels import TARGETS  # noqa: E402
-from benchmarks.scaling import fitted_exponent  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results.json"
+RESULTS = cli.RESULTS
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +24,7 @@ def committed():
 
 def test_costs_page_is_built_from_the_committed_results(committed):
     """book/costs.md is what benchmarks/report.py makes of benchmarks/results.json."""
-    page = (ROOT / "book" / "costs.md").read_text(encoding="utf-8")
+    page = (BOOK / "costs.md").read_text(encoding="utf-8")
     assert page == report.render(committed), (
         "book/costs.md is out of date: run `.venv/bin/python -m benchmarks.report`"
     )
@@ -38,18 +34,18 @@ def test_committed_results_are_a_full_run_with_every_target(committed):
     """The page reports the chapters' shapes (not a --quick run), every target, and
     each figure it shows exists."""
     assert committed["quick"] is False
-    names = {row["name"] for row in committed["kernels"]}
+    names = {row["name"] for row in committed["operations"]}
     assert set(TARGETS) <= names
     for figure in committed["figures"].values():
-        assert (ROOT / "book" / figure).is_file(), figure
+        assert (BOOK / figure).is_file(), figure
     missed = [
-        r for r in committed["kernels"] if r.get("target", {}).get("met") is False
+        r for r in committed["operations"] if r.get("target", {}).get("met") is False
     ]
     assert all("profile" in r for r in missed), "a missed target needs its profile"
 
 
 def test_quick_run_writes_results_plots_and_page(tmp_path):
-    """The whole suite on tiny shapes, in seconds: every kernel timed in both
+    """The whole suite on tiny shapes, in seconds: every operation timed in both
     libraries, the scaling studies fitted, the page rendered from the JSON."""
     page = tmp_path / "book" / "costs.md"
     page.parent.mkdir()
@@ -58,8 +54,8 @@ def test_quick_run_writes_results_plots_and_page(tmp_path):
     assert cli.main(argv) == 0
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["quick"] is True
-    assert len(results["kernels"]) >= 9
-    for row in results["kernels"]:
+    assert len(results["operations"]) >= 9
+    for row in results["operations"]:
         for key in ("numpy_fwd_s", "numpy_fb_s", "torch_fwd_s", "torch_fb_s"):
             assert row[key] > 0, (row["name"], key)
     assert set(results["scaling"]) == {"MLP", "CNN", "attention"}
@@ -78,25 +74,16 @@ def test_fitted_exponent_recovers_a_power_law():
 def test_every_chapter_budget_is_read():
     """The benchmark reads each chapter's budget from what its run recorded (or, for a
     run stored before dlbook.runs, from its last cell's check_run_time call)."""
-    stored = [chapters.stored_run(p) for p in chapters.chapter_paths()]
+    stored = [chapters.stored_run(p) for p in chapter_paths()]
     assert stored and all(s["budget_s"] for s in stored), stored
 
 
 def test_every_chapter_stores_its_headline_numbers():
     """Every chapter's stored run recorded the headline numbers its report_headlines
     cell asserted (tools/execute_notebooks.py), for the benchmark page."""
-    for path in chapters.chapter_paths():
+    for path in chapter_paths():
         stored = chapters.stored_run(path)["stored_headlines"]
         assert stored, f"{path.name}: no headline numbers in its metadata"
         for h in stored:
             low, high = h["asserted"]
             assert h["ok"] and low <= h["value"] <= high, (path.name, h)
-
-
-def test_ci_notebooks_are_what_nbval_collects():
-    """The benchmark's 'all notebooks in CI' executes what pyproject's testpaths give
-    nbval: every notebook in book/ and solutions/."""
-    names = {p.relative_to(ROOT).as_posix() for p in chapters.ci_notebooks()}
-    assert {p.relative_to(ROOT).as_posix() for p in chapters.chapter_paths()} <= names
-    assert any(n.startswith("solutions/") for n in names)
-    assert not any(n.startswith("exercises/") for n in names)

@@ -4,26 +4,18 @@ and has its launch buttons."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-import notebook_setup  # noqa: E402
+from tools import notebook_setup
+from tools.repository import ROOT, book_notebooks, pages
 
 pytestmark = pytest.mark.book
 
 
-def pages(html: Path) -> list[Path]:
-    toc = (ROOT / "_toc.yml").read_text()
-    return [
-        html / f"{entry}.html" for entry in re.findall(r"(?:root|file):\s*(\S+)", toc)
-    ]
-
-
 def test_every_page_is_built(built_book):
-    for page in pages(built_book):
+    for entry in pages():
+        page = built_book / f"{entry}.html"
         assert page.is_file(), f"{page.relative_to(built_book)} was not built"
 
 
@@ -66,12 +58,8 @@ def test_datasets_are_credited_with_their_licences(built_book):
         assert needle in text, f"the data page does not mention {needle}"
 
 
-def chapters() -> list[str]:
-    return sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
-
-
 def test_every_chapter_has_a_run_this_chapter_box(built_book):
-    for chapter in chapters():
+    for chapter in (path.stem for path in book_notebooks()):
         page = (built_book / "book" / f"{chapter}.html").read_text(encoding="utf-8")
         box_pattern = r'<div class="(?:tip admonition|admonition tip)">\s*'
         box_pattern += r'<p class="admonition-title">Run this chapter</p>'
@@ -84,7 +72,7 @@ def test_every_chapter_has_a_run_this_chapter_box(built_book):
 
 
 def test_pages_offer_their_source_for_download(built_book):
-    for entry in re.findall(r"(?:root|file):\s*(\S+)", (ROOT / "_toc.yml").read_text()):
+    for entry in pages():
         source = next(ROOT.glob(f"{entry}.*"))
         page = (built_book / f"{entry}.html").read_text(encoding="utf-8")
         link = f"_sources/{entry}{source.suffix}"

@@ -21,9 +21,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urldefrag, urlsplit
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.repository import ROOT, config, pages
+
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,25 +57,8 @@ sync_api = pytest.importorskip(
 )
 
 
-def toc_entries() -> list[str]:
-    """Root and files of _toc.yml, without suffix, e.g. 'book/intro'."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    entries = [toc["root"]]
-    for part in toc.get("parts", []):
-        entries += [chapter["file"] for chapter in part.get("chapters", [])]
-    return [re.sub(r"\.(md|ipynb)$", "", entry) for entry in entries]
-
-
-def notebook_entries() -> list[str]:
-    return [entry for entry in toc_entries() if (ROOT / f"{entry}.ipynb").is_file()]
-
-
-def config() -> dict:
-    return yaml.safe_load((ROOT / "_config.yml").read_text())
-
-
-PAGES = toc_entries()
-NOTEBOOKS = notebook_entries()
+PAGES = pages()
+NOTEBOOKS = [entry for entry in PAGES if (ROOT / f"{entry}.ipynb").is_file()]
 
 
 # ----------------------------------------------------------------------------- fixtures

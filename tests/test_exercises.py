@@ -18,11 +18,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-import make_exercises  # noqa: E402
+from tools import make_exercises
+from tools.repository import EXERCISES, SOLUTIONS, exercise_masters
 
 pytestmark = pytest.mark.grading
-MASTERS = make_exercises.masters()
+MASTERS = exercise_masters()
 OTTER = str(Path(sys.executable).with_name("otter"))
 
 
@@ -86,7 +86,7 @@ def questions(master: Path) -> dict[str, float]:
 def test_there_are_exercises():
     assert MASTERS, "no exercise masters in solutions/"
     for master in MASTERS:
-        assert (ROOT / "exercises" / master.name).is_file(), (
+        assert (EXERCISES / master.name).is_file(), (
             f"exercises/{master.name} is missing"
         )
         assert len(questions(master)) >= 4, (
@@ -96,7 +96,7 @@ def test_there_are_exercises():
 
 def test_committed_exercises_match_otter_assign(tmp_path):
     make_exercises.generate(tmp_path)
-    stale = make_exercises.differences(tmp_path, ROOT / "exercises")
+    stale = make_exercises.differences(tmp_path, EXERCISES)
     assert not stale, (
         f"exercises/ is out of date with solutions/ (run `make exercises`): {stale}"
     )
@@ -104,9 +104,9 @@ def test_committed_exercises_match_otter_assign(tmp_path):
 
 def test_learner_notebooks_hold_no_solutions():
     for master in MASTERS:
-        text = (ROOT / "exercises" / master.name).read_text(encoding="utf-8")
+        text = (EXERCISES / master.name).read_text(encoding="utf-8")
         assert "BEGIN SOLUTION" not in text and "# HIDDEN" not in text, master.name
-        for test_file in (ROOT / "exercises" / "tests").glob("*.py"):
+        for test_file in (EXERCISES / "tests").glob("*.py"):
             assert "'hidden': True" not in test_file.read_text(), (
                 f"{test_file.name} holds hidden tests"
             )
@@ -131,7 +131,7 @@ def test_solutions_score_full_marks(master, assigned, tmp_path):
 @pytest.mark.parametrize("master", MASTERS, ids=lambda p: p.stem)
 def test_blank_exercise_scores_zero(master, assigned, tmp_path):
     submission = tmp_path / master.name
-    submission.write_bytes((ROOT / "exercises" / master.name).read_bytes())
+    submission.write_bytes((EXERCISES / master.name).read_bytes())
     scores = otter_run(assigned[master.stem], submission)
     assert set(scores) == set(questions(master))
     for name, (score, _, output) in scores.items():
@@ -272,7 +272,7 @@ def break_functions(nb, names: list[str], body: str) -> None:
 
 @pytest.mark.parametrize("stem", sorted(BROKEN))
 def test_broken_answers_get_clear_messages_and_zero(stem, assigned, tmp_path):
-    master = ROOT / "solutions" / f"{stem}.ipynb"
+    master = SOLUTIONS / f"{stem}.ipynb"
     nb = nbformat.read(assigned[stem] / "autograder" / master.name, as_version=4)
     for names, body, _ in BROKEN[stem].values():
         break_functions(nb, names, body)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BOOK = ROOT / "book"
+from tools.repository import BOOK
+
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
 ENTRY = re.compile(r"^@\w+\{\s*([^,\s]+)\s*,", re.MULTILINE)
 

@@ -13,13 +13,13 @@ import io
 import sys
 import tarfile
 import urllib.request
-from pathlib import Path
+
+from tools.repository import BOOK, relative
 
 VERSION = "3.2.2"
 URL = f"https://registry.npmjs.org/mathjax/-/mathjax-{VERSION}.tgz"
 SHA256 = "1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09"
-ROOT = Path(__file__).resolve().parents[1]
-TARGET = ROOT / "book" / "_static" / "mathjax"
+TARGET = BOOK / "_static" / "mathjax"
 STAMP = TARGET / ".version"
 
 
@@ -45,7 +45,7 @@ def main() -> int:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(tar.extractfile(member).read())
     STAMP.write_text(VERSION + "\n")
-    print(f"MathJax {VERSION} is in {TARGET.relative_to(ROOT)}")
+    print(f"MathJax {VERSION} is in {relative(TARGET)}")
     return 0
 
 

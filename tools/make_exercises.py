@@ -2,11 +2,11 @@
 (never edit exercises/ by hand).
 
     # write exercises/NN-name.ipynb and exercises/tests/
-    python tools/make_exercises.py
+    python -m tools.make_exercises
     # exit 1 if the committed exercises are out of date
-    python tools/make_exercises.py --check
+    python -m tools.make_exercises --check
     # also keep the autograder zips there
-    python tools/make_exercises.py --autograder dist/
+    python -m tools.make_exercises --autograder dist/
 
 For each master, `otter assign` writes the learner's notebook (solutions and hidden
 tests removed, outputs cleared) and the public tests; this script copies them into
@@ -24,12 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
-
-
-def masters() -> list[Path]:
-    return sorted(SOLUTIONS.glob("*.ipynb"))
+from tools.repository import EXERCISES, exercise_masters
 
 
 def otter_assign(master: Path, out: Path) -> None:
@@ -65,7 +60,7 @@ def generate(target: Path, autograder_dir: Path | None = None) -> None:
     """Write the learner notebooks and public tests of every master into ``target``."""
     (target / "tests").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for master in masters():
+        for master in exercise_masters():
             out = Path(tmp) / master.stem
             otter_assign(master, out)
             student = out / "student"
@@ -123,7 +118,7 @@ def main() -> int:
         shutil.rmtree(EXERCISES)
     generate(EXERCISES, args.autograder)
     print(
-        f"wrote {len(masters())} exercise notebook(s) "
+        f"wrote {len(exercise_masters())} exercise notebook(s) "
         "and their public tests into exercises/"
     )
     return 0

@@ -1,7 +1,7 @@
 """The set-up cell at the top of every notebook,
 written from the one repository URL in _config.yml.
 
-`python tools/notebook_setup.py` rewrites the first code cell of every notebook in book/
+`python -m tools.notebook_setup` rewrites the first code cell of every notebook in book/
 and solutions/ (exercises/ are generated from solutions/); tests/test_notebooks.py
 checks that they match. Chapters install the course package when it is missing; exercise
 notebooks also install otter-grader and, in Colab, clone the repository so that the
@@ -11,24 +11,20 @@ public tests are on disk.
 from __future__ import annotations
 
 import hashlib
-import re
 import sys
 from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.repository import config, notebooks, relative
+
 MARKER = "# Set-up"
 
 
 def repository() -> tuple[str, str]:
-    """(url, branch) from _config.yml
-    (read without a YAML dependency: two plain keys)."""
-    text = (ROOT / "_config.yml").read_text(encoding="utf-8")
-    block = text.split("\nrepository:", 1)[1]
-    url = re.search(r"^\s+url:\s*(\S+)", block, re.M).group(1)
-    branch = re.search(r"^\s+branch:\s*(\S+)", block, re.M).group(1)
-    return url, branch
+    """(url, branch) of the course's repository, from _config.yml."""
+    repo = config()["repository"]
+    return repo["url"], repo["branch"]
 
 
 def chapter_cell() -> str:
@@ -155,14 +151,8 @@ def code_cell_hashes(nb) -> list[str]:
     ]
 
 
-def notebooks() -> list[Path]:
-    return sorted((ROOT / "book").glob("*.ipynb")) + sorted(
-        (ROOT / "solutions").glob("*.ipynb")
-    )
-
-
 if __name__ == "__main__":
     paths = [Path(p).resolve() for p in sys.argv[1:]] or notebooks()
     for p in paths:
         if sync(p):
-            print(f"set-up cell updated: {p.relative_to(ROOT)} (re-execute it)")
+            print(f"set-up cell updated: {relative(p)} (re-execute it)")

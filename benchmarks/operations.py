@@ -1,6 +1,6 @@
-"""Each from-scratch NumPy kernel against its PyTorch counterpart, at the chapters'
-shapes: forward, and forward + backward (the input gradient and every parameter
-gradient, from a fixed upstream gradient)."""
+"""Each from-scratch NumPy operation (a layer, a loss, a training step) against its
+PyTorch counterpart, at the chapters' shapes: forward, and forward + backward (the
+input gradient and every parameter gradient, from a fixed upstream gradient)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ TARGETS = {
 
 
 @dataclass
-class Kernel:
+class Operation:
     name: str
     chapter: str
     shape: str
@@ -70,7 +70,7 @@ def _forward_backward(layer, x: np.ndarray, g: np.ndarray):
     return run
 
 
-def linear(rng, n=128, d_in=784, d_out=256) -> Kernel:
+def linear(rng, n=128, d_in=784, d_out=256) -> Operation:
     layer = Linear(d_in, d_out, rng)
     x = rng.standard_normal((n, d_in), dtype=np.float32)
     g = rng.standard_normal((n, d_out), dtype=np.float32)
@@ -83,7 +83,7 @@ def linear(rng, n=128, d_in=784, d_out=256) -> Kernel:
         return _grad(F.linear(xt, wt, bt), (xt, wt, bt), gt)
 
     flops = 2 * n * d_in * d_out
-    return Kernel(
+    return Operation(
         "Linear",
         "2",
         f"x ({n}, {d_in}) -> {d_out}",
@@ -96,7 +96,7 @@ def linear(rng, n=128, d_in=784, d_out=256) -> Kernel:
     )
 
 
-def cross_entropy(rng, n=128, k=10) -> Kernel:
+def cross_entropy(rng, n=128, k=10) -> Operation:
     logits = rng.standard_normal((n, k), dtype=np.float32)
     labels = rng.integers(0, k, n)
     lt, yt = _t(logits, True), torch.from_numpy(labels)
@@ -107,7 +107,7 @@ def cross_entropy(rng, n=128, k=10) -> Kernel:
     def torch_fb():
         return _grad(F.cross_entropy(lt, yt), (lt,), None)
 
-    return Kernel(
+    return Operation(
         "softmax cross-entropy",
         "2",
         f"logits ({n}, {k})",
@@ -118,7 +118,7 @@ def cross_entropy(rng, n=128, k=10) -> Kernel:
     )
 
 
-def conv2d(rng, n=64, c_in=16, c_out=32, size=14, k=3) -> Kernel:
+def conv2d(rng, n=64, c_in=16, c_out=32, size=14, k=3) -> Operation:
     layer = Conv2d(c_in, c_out, k, rng, padding=1)
     x = rng.standard_normal((n, c_in, size, size), dtype=np.float32)
     g = rng.standard_normal((n, c_out, size, size), dtype=np.float32)
@@ -131,7 +131,7 @@ def conv2d(rng, n=64, c_in=16, c_out=32, size=14, k=3) -> Kernel:
         return _grad(F.conv2d(xt, wt, bt, padding=1), (xt, wt, bt), gt)
 
     flops = 2 * n * c_out * size * size * c_in * k * k
-    return Kernel(
+    return Operation(
         "Conv2d",
         "3",
         f"x ({n}, {c_in}, {size}, {size}), {c_out} filters {k}x{k}, padding 1",
@@ -144,14 +144,14 @@ def conv2d(rng, n=64, c_in=16, c_out=32, size=14, k=3) -> Kernel:
     )
 
 
-def maxpool(rng, n=64, c=16, size=28) -> Kernel:
+def maxpool(rng, n=64, c=16, size=28) -> Operation:
     layer = MaxPool2d(2)
     x = np.maximum(rng.standard_normal((n, c, size, size), dtype=np.float32), 0)
     g = rng.standard_normal((n, c, size // 2, size // 2), dtype=np.float32)
     xt, gt = _t(x, True), _t(g)
 
     numpy_fb = _forward_backward(layer, x, g)
-    return Kernel(
+    return Operation(
         "MaxPool2d",
         "3",
         f"x ({n}, {c}, {size}, {size}), 2x2",
@@ -162,7 +162,7 @@ def maxpool(rng, n=64, c=16, size=28) -> Kernel:
     )
 
 
-def batchnorm(rng, n=64, c=32, size=14) -> Kernel:
+def batchnorm(rng, n=64, c=32, size=14) -> Operation:
     layer = BatchNorm(c)
     module = torch.nn.BatchNorm2d(c)
     x = rng.standard_normal((n, c, size, size), dtype=np.float32)
@@ -171,7 +171,7 @@ def batchnorm(rng, n=64, c=32, size=14) -> Kernel:
     params = (xt, module.weight, module.bias)
 
     numpy_fb = _forward_backward(layer, x, g)
-    return Kernel(
+    return Operation(
         "BatchNorm",
         "3",
         f"x ({n}, {c}, {size}, {size}), training mode",
@@ -182,7 +182,7 @@ def batchnorm(rng, n=64, c=32, size=14) -> Kernel:
     )
 
 
-def _recurrent(rng, kind, n=32, t=50, d=1, h=32) -> Kernel:
+def _recurrent(rng, kind, n=32, t=50, d=1, h=32) -> Operation:
     layer = (RNN if kind == "RNN" else LSTM)(d, h, rng)
     module = (torch.nn.RNN if kind == "RNN" else torch.nn.LSTM)(d, h, batch_first=True)
     x = rng.standard_normal((n, t, d), dtype=np.float32)
@@ -193,7 +193,7 @@ def _recurrent(rng, kind, n=32, t=50, d=1, h=32) -> Kernel:
     numpy_fb = _forward_backward(layer, x, g)
     gates = 1 if kind == "RNN" else 4
     flops = 2 * n * t * (d + h) * gates * h
-    return Kernel(
+    return Operation(
         kind,
         "4",
         f"x ({n}, {t}, {d}), hidden {h}",
@@ -207,7 +207,7 @@ def _recurrent(rng, kind, n=32, t=50, d=1, h=32) -> Kernel:
     )
 
 
-def attention(rng, n=32, heads=4, t=64, d=32) -> Kernel:
+def attention(rng, n=32, heads=4, t=64, d=32) -> Operation:
     q, k, v, g = (
         rng.standard_normal((n, heads, t, d), dtype=np.float32) for _ in range(4)
     )
@@ -223,7 +223,7 @@ def attention(rng, n=32, heads=4, t=64, d=32) -> Kernel:
         return _grad(out, (qt, kt, vt), gt)
 
     flops = 4 * n * heads * t * t * d
-    return Kernel(
+    return Operation(
         "attention",
         "5",
         f"q, k, v ({n}, {heads}, {t}, {d})",
@@ -237,7 +237,7 @@ def attention(rng, n=32, heads=4, t=64, d=32) -> Kernel:
     )
 
 
-def layernorm(rng, n=32, t=64, d=128) -> Kernel:
+def layernorm(rng, n=32, t=64, d=128) -> Operation:
     layer = LayerNorm(d)
     module = torch.nn.LayerNorm(d)
     x = rng.standard_normal((n, t, d), dtype=np.float32)
@@ -246,7 +246,7 @@ def layernorm(rng, n=32, t=64, d=128) -> Kernel:
     p = layer.params
 
     numpy_fb = _forward_backward(layer, x, g)
-    return Kernel(
+    return Operation(
         "LayerNorm",
         "5",
         f"x ({n}, {t}, {d})",
@@ -257,21 +257,13 @@ def layernorm(rng, n=32, t=64, d=128) -> Kernel:
     )
 
 
-def mlp_step(rng, n=128, d_in=784, hidden=256, k=10, lr=0.1) -> Kernel:
-    """One SGD step of chapter 2's 784-256-10 MLP: forward, loss, backward, update.
-    (The forward column is the forward pass and the loss.) An epoch of 55,000 images
-    is 430 such steps."""
-    model = Sequential(
-        Linear(d_in, hidden, rng, input_grad=False), ReLU(), Linear(hidden, k, rng)
-    )
-    x = rng.standard_normal((n, d_in), dtype=np.float32)
-    y = rng.integers(0, k, n)
-    net = torch.nn.Sequential(
-        torch.nn.Linear(d_in, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, k)
-    )
+def _sgd_steps(model: Sequential, net: torch.nn.Module, x, y, lr: float):
+    """The four timed closures of a training step on ``(x, y)``: the NumPy model's
+    forward pass with its loss, its SGD step (forward, loss, backward, update), then
+    the same two for the PyTorch net."""
+    params, grads = model.params, model.grads
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    params, grads = model.params, model.grads
 
     def numpy_fwd():
         return softmax_cross_entropy(model.forward(x), y)[0]
@@ -291,56 +283,46 @@ def mlp_step(rng, n=128, d_in=784, hidden=256, k=10, lr=0.1) -> Kernel:
         F.cross_entropy(net(xt), yt).backward()
         opt.step()
 
+    return numpy_fwd, numpy_step, torch_fwd, torch_step
+
+
+def mlp_step(rng, n=128, d_in=784, hidden=256, k=10, lr=0.1) -> Operation:
+    """One SGD step of chapter 2's 784-256-10 MLP: forward, loss, backward, update.
+    (The forward column is the forward pass and the loss.) An epoch of 55,000 images
+    is 430 such steps."""
+    model = Sequential(
+        Linear(d_in, hidden, rng, input_grad=False), ReLU(), Linear(hidden, k, rng)
+    )
+    x = rng.standard_normal((n, d_in), dtype=np.float32)
+    y = rng.integers(0, k, n)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(d_in, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, k)
+    )
     flops = 2 * n * (d_in * hidden + hidden * k)
-    return Kernel(
+    return Operation(
         "MLP training step",
         "2",
         f"{d_in}-{hidden}-{k}, batch {n}, SGD",
-        numpy_fwd,
-        numpy_step,
-        torch_fwd,
-        torch_step,
+        *_sgd_steps(model, net, x, y, lr),
         flops,
         3 * flops - 2 * n * d_in * hidden,  # no dL/dx for the first layer
         note="forward + backward + update; an epoch is 430 steps",
     )
 
 
-def cnn_step(rng, n=64) -> Kernel:
+def cnn_step(rng, n=64) -> Operation:
     """One step of chapter 3's NumPy CNN (two 3x3 convolutions, 16 and 32 filters,
     each followed by ReLU and 2x2 max pooling, then 1568-128-10) on 28x28 images."""
     model = _numpy_cnn(rng)
     net = _torch_cnn()
-    opt = torch.optim.SGD(net.parameters(), lr=0.05)
     x = rng.standard_normal((n, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, n)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    params, grads = model.params, model.grads
-
-    def numpy_step():
-        _, grad = softmax_cross_entropy(model.forward(x), y)
-        model.backward(grad)
-        for name, p in params.items():
-            p -= 0.05 * grads[name]
-
-    def torch_fwd():
-        with torch.no_grad():
-            return F.cross_entropy(net(xt), yt)
-
-    def torch_step():
-        opt.zero_grad()
-        F.cross_entropy(net(xt), yt).backward()
-        opt.step()
-
     flops = cnn_flops(n)
-    return Kernel(
+    return Operation(
         "CNN training step",
         "3",
         f"chapter 3's CNN, batch {n}, SGD",
-        lambda: softmax_cross_entropy(model.forward(x), y)[0],
-        numpy_step,
-        torch_fwd,
-        torch_step,
+        *_sgd_steps(model, net, x, y, lr=0.05),
         flops,
         3 * flops - 2 * n * 16 * 28 * 28 * 9,  # no dL/dx for the first layer
         note="forward + backward + update",
@@ -384,8 +366,8 @@ def cnn_flops(n: int) -> float:
     )
 
 
-def all_kernels(rng: np.random.Generator, quick: bool = False) -> list[Kernel]:
-    """The kernels at the chapters' shapes (``quick``: tiny shapes, for the test)."""
+def all_operations(rng: np.random.Generator, quick: bool = False) -> list[Operation]:
+    """The operations at the chapters' shapes (``quick``: tiny shapes, for the test)."""
     if quick:
         return [
             linear(rng, 8, 16, 8),

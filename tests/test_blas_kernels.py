@@ -1,11 +1,11 @@
-"""The stored outputs are checked under numerical
-kernels other than those that produced them.
+"""The stored outputs are checked under BLAS kernels
+other than those that produced them.
 
-`make execute` runs the notebooks under ``kernels.VARIANT`` and the test run under the
-machine's own kernels (tools/kernels.py). These tests make sure that the switch is real:
-it changes the bits of one training step in NumPy and in PyTorch (so the nbval
-comparison cannot pass vacuously), and the kernels recorded in every notebook differ
-from the ones this test run uses.
+`make execute` runs the notebooks under ``blas_kernels.VARIANT`` and the test run under
+the machine's own kernels (tools/blas_kernels.py). These tests make sure that the
+switch is real: it changes the bits of one training step in NumPy and in PyTorch (so
+the nbval comparison cannot pass vacuously), and the kernels recorded in every notebook
+differ from the ones this test run uses.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import sys
 import nbformat
 import pytest
 
-from kernels import VARIANT, kernel_config, native_env
-from notebook_setup import notebooks
+from tools.blas_kernels import VARIANT, kernel_config, native_env
+from tools.repository import notebooks, relative
 
 # One float32 training step of a small MLP (NumPy, from scratch) and a small CNN
 # (PyTorch); prints the SHA-256 of the updated parameters.
@@ -79,7 +79,7 @@ def test_run_kernels() -> dict:
     return kernel_config(dict(os.environ))
 
 
-@pytest.mark.parametrize("path", notebooks(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", notebooks(), ids=relative)
 def test_stored_outputs_came_from_other_kernels_than_this_run(path, test_run_kernels):
     recorded = (
         nbformat.read(path, as_version=4).metadata.get("dlbook", {}).get("kernels")
@@ -89,7 +89,7 @@ def test_stored_outputs_came_from_other_kernels_than_this_run(path, test_run_ker
         f"{path.name} was executed with the NumPy kernels this test run uses "
         f"({recorded['openblas']}), so nbval cannot tell outputs that depend on "
         "rounding; "
-        "unset the variables of tools/kernels.py VARIANT before `make test`"
+        "unset the variables of tools/blas_kernels.py VARIANT before `make test`"
     )
     assert recorded["mkl_cbwr"] != test_run_kernels["mkl_cbwr"], (
         f"{path.name} was executed with the PyTorch kernels this test run uses"

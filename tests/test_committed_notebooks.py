@@ -1,5 +1,5 @@
-"""The committed notebooks: executed top to bottom, from their current code,
-with the set-up cell.
+"""The committed notebooks (book/ and solutions/): executed top to bottom, from their
+current code, with the set-up cell.
 
 nbval (run by the same pytest command over book/ and solutions/) re-executes every
 notebook and compares the deterministic outputs; this file checks what nbval cannot see:
@@ -9,33 +9,50 @@ and that the notebooks are those the book and the grader expect.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+import shlex
 
 import nbformat
 import pytest
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest's own TOML reader
+    import tomli as tomllib
+
 from benchmarks import chapters
+from tools import notebook_setup, run_times
+from tools.repository import BOOK, ROOT, book_notebooks, notebooks, pages, relative
 
-import notebook_setup
-
-ROOT = Path(__file__).resolve().parents[1]
-
-NOTEBOOKS = notebook_setup.notebooks()
-ids = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
-# exercise masters have no budget or time box
-CHAPTERS = [p for p in NOTEBOOKS if p.parent.name == "book"]
+NOTEBOOKS = notebooks()
+ids = [relative(p) for p in NOTEBOOKS]
+# the exercise masters have no budget or Time line
+BOOK_NOTEBOOKS = book_notebooks()
 
 
-def test_every_chapter_is_in_the_table_of_contents():
-    toc = (ROOT / "_toc.yml").read_text()
-    listed = set(re.findall(r"file:\s*(\S+)", toc))
-    for nb in (ROOT / "book").glob("*.ipynb"):
+def test_every_notebook_of_the_book_is_in_the_table_of_contents():
+    listed = pages()
+    for nb in BOOK.glob("*.ipynb"):
         assert f"book/{nb.stem}" in listed, f"{nb.name} is not in _toc.yml"
     for entry in listed:
         assert any((ROOT / f"{entry}{ext}").is_file() for ext in (".md", ".ipynb")), (
             f"_toc.yml: {entry} missing"
         )
+
+
+def test_the_executed_notebooks_are_those_nbval_collects():
+    """`make execute` and the benchmark's --chapters run tools.repository.notebooks():
+    exactly the notebooks that nbval collects from pyproject's pytest testpaths."""
+    pytest_config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"][
+        "pytest"
+    ]["ini_options"]
+    assert "--nbval" in shlex.split(pytest_config["addopts"])
+    collected = {
+        relative(path)
+        for folder in pytest_config["testpaths"]
+        for path in (ROOT / folder).rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in path.parts
+    }
+    assert {relative(path) for path in NOTEBOOKS} == collected
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
@@ -45,7 +62,7 @@ def test_notebook_was_executed_in_order_without_errors(path):
     counts = [c.execution_count for c in code]
     assert counts == list(range(1, len(code) + 1)), (
         f"{path.name}: execution counts {counts} are not 1..{len(code)}; "
-        f"run `make execute NB={path.relative_to(ROOT)}`"
+        f"run `make execute NB={relative(path)}`"
     )
     for i, cell in enumerate(code):
         errors = [o for o in cell.outputs if o.output_type == "error"]
@@ -56,9 +73,7 @@ def test_notebook_was_executed_in_order_without_errors(path):
 def test_outputs_come_from_the_current_code(path):
     nb = nbformat.read(path, as_version=4)
     recorded = nb.metadata.get("dlbook", {}).get("cell_sha256")
-    assert recorded, (
-        f"{path.name} was not executed with tools/execute_notebooks.py (no cell hashes)"
-    )
+    assert recorded, f"{path.name} was not executed by `make execute` (no cell hashes)"
     current = notebook_setup.code_cell_hashes(nb)
     assert len(current) == len(recorded), (
         f"{path.name}: code cells were added or removed since it was executed"
@@ -67,7 +82,7 @@ def test_outputs_come_from_the_current_code(path):
     assert not edited, (
         f"{path.name}: code cells {edited} were edited "
         "after the notebook was executed; "
-        f"run `make execute NB={path.relative_to(ROOT)}`"
+        f"run `make execute NB={relative(path)}`"
     )
 
 
@@ -105,7 +120,7 @@ def test_repository_url_is_configured_once():
     )
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", BOOK_NOTEBOOKS, ids=lambda p: p.name)
 def test_book_notebooks_check_their_budget(path):
     """The last cell reports the run time against the budget (enforced in CI), and the
     run that produced the stored outputs met it, scaled to the speed of its machine
@@ -146,45 +161,12 @@ def test_every_output_that_nbval_skips_says_why(path):
         )
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_stated_run_time_matches_the_recorded_run(path):
-    """The 'Run this chapter' box states the time
-    of the run that produced the stored outputs."""
-    nb = nbformat.read(path, as_version=4)
-    # recorded by tools/execute_notebooks.py
-    seconds = nb.metadata["dlbook"]["run_seconds"]
-    stated = re.search(
-        r"\*\*Time:\*\*\s+(?:about|under)\s+(\d+)\s*s\b", nb.cells[0].source
+def test_stated_run_times_are_the_recorded_runs():
+    """The "**Time:**" line of every notebook of the book and book/intro.md's table of
+    run times state exactly what the notebooks' metadata records (the rounding is
+    tools/run_times.py's). Equality, not a tolerance: both are generated, so this fails
+    after `make execute` until `python -m tools.run_times --write` is run."""
+    assert not run_times.stale(), (
+        f"the run times stated in {run_times.stale()} differ from the recorded runs: "
+        "run `python -m tools.run_times --write`"
     )
-    assert stated, (
-        f"{path.name}: the first cell must state the run time as '**Time:** about N s'"
-    )
-    claimed = int(stated.group(1))
-    # kernel start (a few seconds) may be included; anything further off is stale or a
-    # placeholder
-    assert 0.8 * seconds <= claimed <= 1.25 * seconds + 10, (
-        f"{path.name}: states {claimed} s, "
-        f"but its last execution took {seconds:.0f} s (update the box)"
-    )
-
-
-def test_intro_run_time_table_matches_the_recorded_runs():
-    """book/intro.md's table of run times lists every chapter with the run time and
-    machine speed its notebook's metadata records (re-executing a chapter without
-    updating the table fails here)."""
-    intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
-    rows = {
-        stem: (int(seconds), int(gflops))
-        for stem, seconds, gflops in re.findall(
-            r"\]\((\S+?)\.ipynb\) \| (\d+) s \| (\d+) GFLOP/s \|", intro
-        )
-    }
-    for path in CHAPTERS:
-        meta = nbformat.read(path, as_version=4).metadata.get("dlbook", {})
-        expected = (round(meta["run_seconds"]), round(meta["machine_gflops"]))
-        assert path.stem in rows, f"book/intro.md: no run-time row for {path.name}"
-        assert rows[path.stem] == expected, (
-            f"book/intro.md: {path.name} is listed as {rows[path.stem]} "
-            f"(s, GFLOP/s); its metadata records {expected}: "
-            "run tools/run_time_table.py"
-        )

@@ -1,4 +1,4 @@
-"""The numerical kernels behind the stored outputs, and why CI checks others.
+"""The BLAS kernels behind the stored outputs, and why CI checks others.
 
 Floating-point results depend on the kernels that compute them: NumPy's OpenBLAS picks
 a kernel for the processor (Haswell on AVX2, SkylakeX on AVX-512), and PyTorch's MKL

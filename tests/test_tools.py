@@ -1,0 +1,123 @@
+"""The course's tooling (tools/): the repository's layout read from its YAML, the one
+function that executes a notebook, and the run times written into the book."""
+
+from __future__ import annotations
+
+import os
+
+import nbformat
+import pytest
+from nbclient.exceptions import CellExecutionError
+
+from tools import repository, run_times
+from tools.execute_notebooks import run_notebook
+
+
+def test_pages_follow_the_table_of_contents_with_nested_sections(monkeypatch):
+    toc = {
+        "root": "book/intro",
+        "parts": [
+            {
+                "caption": "One",
+                "chapters": [
+                    {"file": "book/a.ipynb"},
+                    {"file": "book/b", "sections": [{"file": "book/b1.md"}]},
+                ],
+            },
+            {"caption": "Two", "chapters": [{"file": "book/c"}]},
+        ],
+    }
+    monkeypatch.setattr(repository, "toc", lambda: toc)
+    assert repository.pages() == [
+        "book/intro",
+        "book/a",
+        "book/b",
+        "book/b1",
+        "book/c",
+    ]
+
+
+def test_the_book_notebooks_are_the_notebook_pages_of_the_table_of_contents():
+    notebooks = repository.book_notebooks()
+    assert [f"book/{p.stem}" for p in notebooks] == [
+        page
+        for page in repository.pages()
+        if (repository.ROOT / f"{page}.ipynb").exists()
+    ]
+    assert set(repository.chapters()) < set(notebooks)
+    assert repository.notebooks() == notebooks + repository.exercise_masters()
+
+
+def test_offline_data_prefers_dlbook_data(monkeypatch, tmp_path):
+    monkeypatch.setenv("DLBOOK_DATA", str(tmp_path))
+    assert repository.offline_data() == tmp_path
+    monkeypatch.delenv("DLBOOK_DATA")
+    beside = repository.OFFLINE_DATA_BESIDE
+    assert repository.offline_data() == (beside if beside.is_dir() else None)
+
+
+def notebook(*sources: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in sources]
+    )
+
+
+def test_run_notebook_runs_in_the_course_environment_and_collects_the_records(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("DLBOOK_EXTRA", raising=False)
+    nb = notebook(
+        "import os\nprint(os.getcwd())",
+        "print(os.environ['DLBOOK_PROGRESS'], os.environ['DLBOOK_EXTRA'])",
+        "from dlbook.runs import record\nrecord('headline', name='x', value=1.5)",
+    )
+    run = run_notebook(nb, tmp_path, env={"DLBOOK_EXTRA": "yes"})
+    outputs = [cell.outputs[0].text.strip() for cell in nb.cells[:2]]
+    assert outputs == [str(tmp_path), "0 yes"]
+    assert run.records == [{"kind": "headline", "name": "x", "value": 1.5}]
+    assert run.error is None and run.seconds > 0
+    assert "DLBOOK_EXTRA" not in os.environ  # the environment is restored
+
+
+def test_run_notebook_raises_or_keeps_going_on_an_error(tmp_path):
+    with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
+        run_notebook(notebook("1 / 0"), tmp_path)
+    run = run_notebook(notebook("1 / 0", "print('never')"), tmp_path, keep_going=True)
+    assert run.error.startswith("CellExecutionError") and "ZeroDivisionError" in (
+        run.error
+    )
+
+
+@pytest.mark.parametrize(
+    "seconds, stated",
+    [(4.6, 5), (38.2, 40), (50.7, 50), (176.1, 175), (327.6, 330), (621.4, 620)],
+)
+def test_stated_seconds_round_to_five_seconds(seconds, stated):
+    assert run_times.stated_seconds(seconds) == stated
+
+
+def test_the_time_line_states_the_recorded_time_and_keeps_its_prose():
+    source = "# 1. T\n\n- **Time:** about 330 s on a 2-core CPU (the last cell ...)\n"
+    assert run_times.with_time_line(source, 176.1) == source.replace("330", "175")
+    with pytest.raises(ValueError, match="Time"):
+        run_times.with_time_line("# 1. T\n\n- **Time:** a while", 10.0)
+
+
+def test_the_intro_table_lists_each_notebook_from_its_metadata(tmp_path):
+    paths = []
+    for name, seconds, gflops in [("01-a", 4.6, 148.0), ("02-b", 327.6, 100.6)]:
+        nb = nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_markdown_cell(f"# Title {name}\n\ntext")],
+            metadata={"dlbook": {"run_seconds": seconds, "machine_gflops": gflops}},
+        )
+        paths.append(tmp_path / f"{name}.ipynb")
+        nbformat.write(nb, paths[-1])
+    table = run_times.intro_table(paths)
+    assert table.split("\n")[2:] == [
+        "| [Title 01-a](01-a.ipynb) | 5 s | 148 GFLOP/s |",
+        "| [Title 02-b](02-b.ipynb) | 328 s | 101 GFLOP/s |",
+    ]
+    page = (
+        f"before\n\n{run_times.TABLE_HEADER}\n|---|---|---|\n| old | 1 s | 2 |\n\nafter"
+    )
+    assert run_times.with_intro_table(page, table) == f"before\n\n{table}\n\nafter"
