@@ -89,9 +89,13 @@ def test_set_threads_default_is_every_core(torch_threads):
     assert set_threads() == (os.cpu_count() or 1)
 
 
-def test_get_device_here(monkeypatch):
+def test_get_device_here_is_one_this_machine_computes_on(monkeypatch):
+    """Its contract where the tests run: a torch.device that a tensor can be created
+    and computed on (a GPU asked for where none is present would fail here)."""
     monkeypatch.delenv("DLBOOK_DEVICE", raising=False)
-    assert get_device() == torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = get_device()
+    assert isinstance(device, torch.device) and device.type in ("cpu", "cuda")
+    assert torch.ones(3, device=device).sum().item() == 3.0
 
 
 @pytest.mark.parametrize("gpu", [False, True])
@@ -220,17 +224,20 @@ def regression(monkeypatch):
     return model, batches, X, y
 
 
+def fit_regression(regression, optimizer=None, **kwargs) -> History:
+    """``fit`` on the toy regression: mean squared error, SGD at 0.05 by default."""
+    model, batches, *_ = regression
+    optimizer = optimizer or torch.optim.SGD(model.parameters(), lr=0.05)
+    return fit(model, torch.nn.MSELoss(), optimizer, batches, **kwargs)
+
+
 def test_fit_decreases_the_loss(regression, capsys):
-    model, batches, X, y = regression
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
-    loss_fn = torch.nn.MSELoss()
+    model, _, X, y = regression
 
     def evaluate():
-        return {"val_mse": float(loss_fn(model(X), y.unsqueeze(1)))}
+        return {"val_mse": float(torch.nn.functional.mse_loss(model(X), y[:, None]))}
 
-    history = fit(
-        model, loss_fn, optimizer, batches, epochs=5, evaluate=evaluate, desc="toy"
-    )
+    history = fit_regression(regression, epochs=5, evaluate=evaluate, desc="toy")
     assert isinstance(history, History) and len(history) == 5
     assert history["epoch"] == [1, 2, 3, 4, 5]
     assert set(history.last) == {"epoch", "train_loss", "val_mse", "seconds"}
@@ -247,15 +254,7 @@ def test_fit_decreases_the_loss(regression, capsys):
 
 
 def test_fit_verbose_prints_every_epoch(regression, capsys):
-    model, batches, *_ = regression
-    fit(
-        model,
-        torch.nn.MSELoss(),
-        torch.optim.SGD(model.parameters(), lr=0.05),
-        batches,
-        epochs=3,
-        verbose=True,
-    )
+    fit_regression(regression, epochs=3, verbose=True)
     out = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in out] == [
         "epoch 1",
@@ -267,14 +266,12 @@ def test_fit_verbose_prints_every_epoch(regression, capsys):
 
 @pytest.mark.parametrize("per_batch", [False, True])
 def test_fit_steps_the_scheduler(regression, per_batch):
-    model, batches, *_ = regression
+    model, *_ = regression
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
-    fit(
-        model,
-        torch.nn.MSELoss(),
+    fit_regression(
+        regression,
         optimizer,
-        batches,
         epochs=2,
         scheduler=scheduler,
         step_scheduler_per_batch=per_batch,
@@ -284,28 +281,15 @@ def test_fit_steps_the_scheduler(regression, per_batch):
 
 
 def test_fit_stops_on_nan(regression):
-    model, batches, *_ = regression
+    model, *_ = regression
     with torch.no_grad():
         model.weight[0, 0] = float("nan")
     with pytest.raises(FloatingPointError, match="nan in epoch 1"):
-        fit(
-            model,
-            torch.nn.MSELoss(),
-            torch.optim.SGD(model.parameters(), lr=0.05),
-            batches,
-            epochs=2,
-        )
+        fit_regression(regression, epochs=2)
 
 
 def test_fit_with_zero_epochs(regression, capsys):
-    model, batches, *_ = regression
-    history = fit(
-        model,
-        torch.nn.MSELoss(),
-        torch.optim.SGD(model.parameters(), lr=0.05),
-        batches,
-        epochs=0,
-    )
+    history = fit_regression(regression, epochs=0)
     assert len(history) == 0
     assert capsys.readouterr().out == "train: 0 epochs\n"
 
@@ -337,13 +321,23 @@ def figures():
     plt.close("all")
 
 
-def test_use_style(figures):
+def test_use_style_draws_small_light_figures(figures, tmp_path):
+    """What the style does to a figure drawn after it: a 640 x 360 px image (what the
+    stored notebooks and the HTML book hold), a grid, no top or right spine, a legend
+    without a frame, laid out so that labels are not cut off."""
     use_style()
-    rc = matplotlib.rcParams
-    assert tuple(rc["figure.figsize"]) == (6.4, 3.6)
-    assert rc["figure.dpi"] == 100 and rc["savefig.dpi"] == 100
-    assert rc["axes.grid"] and not rc["axes.spines.top"] and not rc["axes.spines.right"]
-    assert rc["figure.constrained_layout.use"] and not rc["legend.frameon"]
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="a")
+    ax.set_xlabel("a long label that a tight figure would cut off")
+    legend = ax.legend()
+    fig.savefig(tmp_path / "figure.png")
+    assert plt.imread(tmp_path / "figure.png").shape[:2] == (360, 640)
+    assert all(line.get_visible() for line in ax.get_xgridlines())
+    assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+    assert not legend.get_frame_on()
+    fig.canvas.draw()
+    label = ax.xaxis.label.get_window_extent()
+    assert 0 <= label.y0 and label.x1 <= 640, "the axis label is cut off"
 
 
 def test_plot_curves(figures):
