@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DLBOOK_PROGRESS ?= 0
 export PYTHONHASHSEED := 0
 
-.PHONY: book test setup system-deps execute exercises lint clean benchmarks
+.PHONY: book test check setup system-deps execute exercises lint clean benchmarks
 
 ## book: build the HTML book into _build/html (set-up included)
 book: setup
@@ -19,6 +19,11 @@ book: setup
 test: setup system-deps
 	$(BIN)/python -m tools.fetch_mathjax
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## check: the quick loop, the unit tests only (tests/, no notebook runs, no otter-grader, no
+## book build, no browser; under 2 minutes on 2 cores); `make test` runs everything
+check: setup
+	$(BIN)/python -m pytest tests -m "not grading and not book and not browser" $(PYTEST_ARGS)
 
 ## setup: the virtual environment in .venv, from requirements.txt (re-run when it changes)
 setup: $(STAMP)

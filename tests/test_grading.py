@@ -699,6 +699,7 @@ def test_numpy_answers_are_accepted(kind):
 
 @pytest.mark.parametrize("outcome", ["returns", "raises", "times out", "is refused"])
 def test_modules_and_profile_hooks_are_restored(outcome):
+    importlib.import_module("dlbook.scratch.rnn")  # hidden during the call, then back
     calls = []
 
     def own_hook(frame, event, arg):  # a profiler of the grader's own, left in place
@@ -713,7 +714,8 @@ def test_modules_and_profile_hooks_are_restored(outcome):
             while OUTCOME == "times out":
                 pass
             if OUTCOME == "is refused":
-                getattr(dlbook.scratch, "".join(["r", "nn"])).sigmoid(x)
+                solution = getattr(dlbook.scratch, "".join(["r", "nn"]))
+                solution.rnn_step_forward(x, x, x, x, x)  # defined in the module
             return x
         """
     )

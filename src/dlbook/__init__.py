@@ -8,7 +8,8 @@
   (gradient checks), :mod:`dlbook.training` (training loops for NumPy and PyTorch
   models), :mod:`dlbook.interpret` (attribution maps), :mod:`dlbook.plotting`,
   :mod:`dlbook.notebooks` (showing package code in a chapter), :mod:`dlbook.utils`
-  (seeds, threads, device, timing).
+  (seeds, threads, device, timing, headline numbers), :mod:`dlbook.runs` (time budgets
+  scaled to the machine, and what a run records).
 """
 
 __version__ = "0.1.0"

@@ -74,6 +74,19 @@ class Dataset:
     homepage: str
 
 
+def _idx_files(
+    train_images: str, train_labels: str, test_images: str, test_labels: str
+) -> dict[str, str]:
+    """The four files of an MNIST-like dataset (as :func:`_load_idx_pair` reads them),
+    each with its SHA-256."""
+    return {
+        "train-images-idx3-ubyte.gz": train_images,
+        "train-labels-idx1-ubyte.gz": train_labels,
+        "t10k-images-idx3-ubyte.gz": test_images,
+        "t10k-labels-idx1-ubyte.gz": test_labels,
+    }
+
+
 DATASETS: dict[str, Dataset] = {
     "mnist": Dataset(
         name="MNIST",
@@ -82,20 +95,12 @@ DATASETS: dict[str, Dataset] = {
             "https://ossci-datasets.s3.amazonaws.com/mnist/",
             "https://storage.googleapis.com/cvdf-datasets/mnist/",
         ),
-        files={
-            "train-images-idx3-ubyte.gz": (
-                "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
-            ),
-            "train-labels-idx1-ubyte.gz": (
-                "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"
-            ),
-            "t10k-images-idx3-ubyte.gz": (
-                "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"
-            ),
-            "t10k-labels-idx1-ubyte.gz": (
-                "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
-            ),
-        },
+        files=_idx_files(
+            "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+            "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+        ),
         publisher="Yann LeCun, Corinna Cortes and Christopher J.C. Burges",
         licence="CC BY-SA 3.0",
         homepage="http://yann.lecun.com/exdb/mnist/",
@@ -107,20 +112,12 @@ DATASETS: dict[str, Dataset] = {
             "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
             "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
         ),
-        files={
-            "train-images-idx3-ubyte.gz": (
-                "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"
-            ),
-            "train-labels-idx1-ubyte.gz": (
-                "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"
-            ),
-            "t10k-images-idx3-ubyte.gz": (
-                "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"
-            ),
-            "t10k-labels-idx1-ubyte.gz": (
-                "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"
-            ),
-        },
+        files=_idx_files(
+            "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+            "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+            "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+            "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+        ),
         publisher="Zalando Research (Han Xiao, Kashif Rasul, Roland Vollgraf)",
         licence="MIT (Copyright (c) 2017 Zalando SE)",
         homepage="https://github.com/zalandoresearch/fashion-mnist",

@@ -1,10 +1,5 @@
-"""Reference answers for the graded exercises of chapter 6 (autoencoders, VAEs).
-
-Each reference is the computation written with torch (float64), so the exercise checks
-never hold the NumPy solution. The chapter's answers must be NumPy only:
-:data:`FORBIDDEN` lists what they may not use (see
-:func:`dlbook.grading.numpy_only_answer`).
-"""
+"""Reference answers for the graded exercises of chapter 6 (autoencoders, VAEs), in
+PyTorch (see :mod:`dlbook.grading.reference`)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""Reference answers for the graded exercises of chapter 2
-(backpropagation and the MLP).
-
-Each is the computation written with torch and autograd in float64, so the exercise
-checks never hold the NumPy solution. Inputs and outputs are NumPy arrays.
-"""
+"""Reference answers for the graded exercises of chapter 2 (backpropagation and the
+MLP), in PyTorch (see :mod:`dlbook.grading.reference`)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""Reference answers for the graded exercises of chapter 1
-(a neuron and gradient descent).
-
-The exercise checks compare a learner's NumPy code with these: each is the same
-computation written with torch and autograd, so the checks never contain the NumPy
-solution itself. Float64 throughout.
-"""
+"""Reference answers for the graded exercises of chapter 1 (a neuron and gradient
+descent), in PyTorch (see :mod:`dlbook.grading.reference`)."""
 
 from __future__ import annotations
 

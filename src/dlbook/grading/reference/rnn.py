@@ -1,13 +1,10 @@
 """Reference answers for the graded exercises of chapter 4 (recurrent networks), in
-PyTorch.
+PyTorch (see :mod:`dlbook.grading.reference`): ``torch.nn.RNNCell``, ``torch.nn.RNN``,
+``torch.nn.LSTMCell`` and ``torch.nn.Linear`` with copied weights, autograd,
+``torch.optim.SGD``, ``clip_grad_norm_``, ``softmax``.
 
-Each reference is the computation written with torch (float64: ``torch.nn.RNNCell``,
-``torch.nn.RNN``, ``torch.nn.LSTMCell`` and ``torch.nn.Linear`` with copied weights,
-autograd, ``torch.optim.SGD``, ``clip_grad_norm_``, ``softmax``), so the exercise checks
-never hold the NumPy solution. Weights use the chapter's row
-convention: ``W_x`` is ``(D, G)``, ``W_h`` is ``(H, G)`` (the transposes of PyTorch's),
-one bias ``b`` of ``(G,)``. The chapter's answers must be NumPy only: :data:`FORBIDDEN`
-lists what they may not use.
+Weights use the chapter's row convention: ``W_x`` is ``(D, G)``, ``W_h`` is ``(H, G)``
+(the transposes of PyTorch's), one bias ``b`` of ``(G,)``.
 """
 
 from __future__ import annotations
