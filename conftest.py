@@ -5,9 +5,13 @@ import os
 
 import pytest
 
-# In every kernel nbval starts: no progress bars in outputs, repeatable hashing.
-os.environ.setdefault("DLBOOK_PROGRESS", "0")
-os.environ.setdefault("PYTHONHASHSEED", "0")
+from tools.execute_notebooks import notebook_environment
+
+# Every kernel nbval starts runs in the environment of `make execute`'s kernels (no
+# progress bars in outputs, repeatable hashing, the offline data when there is some),
+# apart from what the caller set.
+for _name, _value in notebook_environment().items():
+    os.environ.setdefault(_name, _value)
 
 
 def pytest_collection_modifyitems(config, items):

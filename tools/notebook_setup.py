@@ -2,10 +2,10 @@
 written from the one repository URL in _config.yml.
 
 `python -m tools.notebook_setup` rewrites the first code cell of every notebook in book/
-and solutions/ (exercises/ are generated from solutions/); tests/test_notebooks.py
-checks that they match. Chapters install the course package when it is missing; exercise
-notebooks also install otter-grader and, in Colab, clone the repository so that the
-public tests are on disk.
+and solutions/ (exercises/ are generated from solutions/);
+tests/test_committed_notebooks.py checks that they match. Chapters install the course
+package when it is missing; exercise notebooks also install otter-grader and, in Colab,
+clone the repository so that the public tests are on disk.
 """
 
 from __future__ import annotations
