@@ -121,3 +121,32 @@ def test_the_intro_table_lists_each_notebook_from_its_metadata(tmp_path):
         f"before\n\n{run_times.TABLE_HEADER}\n|---|---|---|\n| old | 1 s | 2 |\n\nafter"
     )
     assert run_times.with_intro_table(page, table) == f"before\n\n{table}\n\nafter"
+
+
+def test_write_makes_the_book_state_the_recorded_run_times(tmp_path, monkeypatch):
+    """`python -m tools.run_times --write` on a copy of the book: afterwards --check
+    finds nothing stale, and only the Time lines and the intro's table changed."""
+    copies = []
+    for path in repository.book_notebooks():
+        copies.append(tmp_path / path.name)
+        copies[-1].write_bytes(path.read_bytes())
+    intro = tmp_path / "intro.md"
+    intro.write_text(run_times.INTRO.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(run_times, "INTRO", intro)
+    monkeypatch.setattr(run_times, "book_notebooks", lambda: copies)
+    monkeypatch.setattr(run_times, "relative", lambda path: path.name)
+    nb = nbformat.read(copies[0], as_version=4)
+    nb.cells[0].source = run_times.TIME_LINE.sub(r"\g<1>999\g<3>", nb.cells[0].source)
+    nbformat.write(nb, copies[0])
+    assert copies[0].name in run_times.stale()
+    run_times.write()
+    assert run_times.stale() == []
+    for copy, original in zip(copies, repository.book_notebooks()):
+        ours, theirs = (nbformat.read(p, as_version=4) for p in (copy, original))
+        assert [c.source for c in ours.cells[1:]] == [
+            c.source for c in theirs.cells[1:]
+        ]
+        assert ours.metadata == theirs.metadata
+    before = run_times.INTRO.read_text(encoding="utf-8").split(run_times.TABLE_HEADER)
+    after = intro.read_text(encoding="utf-8").split(run_times.TABLE_HEADER)
+    assert after[0] == before[0]
