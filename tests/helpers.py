@@ -11,6 +11,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from dlbook.gradcheck import numerical_gradient, relative_error, torch_gradients
+from dlbook.scratch.layers import softmax_cross_entropy
 
 # Relative error of an analytic gradient against finite differences, in float64.
 TOLERANCE = 1e-6
@@ -62,3 +63,15 @@ def check_gradients(
         if torch_loss is not None:
             error = relative_error(analytic[name], expected[name])
             assert error < torch_tolerance, f"dL/d{name}: {error:.1e} from autograd"
+
+
+def train_full_batch(model, optimizer, x, labels, steps: int) -> list[float]:
+    """``steps`` steps of ``optimizer`` on the softmax cross-entropy of ``model`` over
+    the whole batch; the loss before each step."""
+    losses = []
+    for _ in range(steps):
+        loss, grad = softmax_cross_entropy(model.forward(x), labels)
+        model.backward(grad)
+        optimizer.step()
+        losses.append(loss)
+    return losses

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
@@ -27,14 +27,10 @@ from dlbook.scratch.autoencoder import (
 from dlbook.scratch.optim import Adam
 from dlbook.training import fit_numpy
 
-TOLERANCE = 1e-6  # relative error against finite differences, float64
-checks = settings(max_examples=10, deadline=None, derandomize=True)
-seeds = st.integers(0, 2**32 - 1)
+from helpers import TOLERANCE, check_gradients, property_checks, seeds, t64
+
+checks = property_checks(10)
 shapes = st.tuples(st.integers(1, 5), st.integers(1, 6))  # (N, latent or features)
-
-
-def t64(a: np.ndarray, grad: bool = False) -> torch.Tensor:
-    return torch.tensor(a, dtype=torch.float64, requires_grad=grad)
 
 
 @checks
@@ -43,13 +39,19 @@ def test_mse_loss_and_gradient(shape, seed):
     rng = np.random.default_rng(seed)
     out, target = rng.normal(size=shape), rng.random(shape)
     loss, grad = mse_loss(out, target)
-    out_t = t64(out, grad=True)
-    torch_loss = F.mse_loss(out_t, t64(target))
-    torch_loss.backward()
-    assert loss == pytest.approx(torch_loss.item(), rel=1e-12)
-    numerical = numerical_gradient(lambda o: mse_loss(o, target)[0], out.copy())
-    assert relative_error(grad, numerical) < TOLERANCE
-    assert relative_error(grad, out_t.grad.numpy()) < 1e-12
+    assert loss == pytest.approx(F.mse_loss(t64(out), t64(target)).item(), rel=1e-12)
+    check_gradients(
+        lambda out: mse_loss(out, target)[0],
+        lambda out: F.mse_loss(out, t64(target)),
+        {"out": out},
+        {"out": grad},
+    )
+
+
+def torch_gaussian_kl(mu, logvar):
+    q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+    p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))
+    return torch.distributions.kl_divergence(q, p).sum(dim=-1)
 
 
 @checks
@@ -58,19 +60,15 @@ def test_gaussian_kl_matches_torch_and_its_gradients(shape, seed):
     rng = np.random.default_rng(seed)
     mu, logvar = rng.normal(size=shape), rng.normal(size=shape)
     kl, grad_mu, grad_logvar = gaussian_kl(mu, logvar)
-    mu_t, logvar_t = t64(mu, True), t64(logvar, True)
-    q = torch.distributions.Normal(mu_t, torch.exp(0.5 * logvar_t))
-    p = torch.distributions.Normal(torch.zeros_like(mu_t), torch.ones_like(mu_t))
-    torch_kl = torch.distributions.kl_divergence(q, p).sum(dim=-1)
-    torch_kl.sum().backward()
-    np.testing.assert_allclose(kl, torch_kl.detach().numpy(), rtol=1e-10, atol=1e-12)
+    expected = torch_gaussian_kl(t64(mu), t64(logvar)).numpy()
+    np.testing.assert_allclose(kl, expected, rtol=1e-10, atol=1e-12)
     assert np.all(kl >= 0)
-    num_mu = numerical_gradient(lambda m: gaussian_kl(m, logvar)[0].sum(), mu.copy())
-    num_lv = numerical_gradient(lambda v: gaussian_kl(mu, v)[0].sum(), logvar.copy())
-    assert relative_error(grad_mu, num_mu) < TOLERANCE
-    assert relative_error(grad_logvar, num_lv) < TOLERANCE
-    assert relative_error(grad_mu, mu_t.grad.numpy()) < 1e-12
-    assert relative_error(grad_logvar, logvar_t.grad.numpy()) < 1e-12
+    check_gradients(
+        lambda mu, logvar: gaussian_kl(mu, logvar)[0].sum(),
+        lambda mu, logvar: torch_gaussian_kl(mu, logvar).sum(),
+        {"mu": mu, "logvar": logvar},
+        {"mu": grad_mu, "logvar": grad_logvar},
+    )
 
 
 def test_gaussian_kl_is_zero_only_at_the_prior():
@@ -86,22 +84,17 @@ def test_reparameterize_and_its_backward(shape, seed):
     mu, logvar, eps, upstream = (rng.normal(size=shape) for _ in range(4))
     z = reparameterize(mu, logvar, eps)
     grad_mu, grad_logvar = reparameterize_backward(upstream, logvar, eps)
-    mu_t, logvar_t = t64(mu, True), t64(logvar, True)
-    z_t = mu_t + torch.exp(0.5 * logvar_t) * t64(eps)
-    (z_t * t64(upstream)).sum().backward()
-    np.testing.assert_allclose(z, z_t.detach().numpy(), rtol=1e-12)
 
-    def loss_mu(m):
-        return float(np.sum(reparameterize(m, logvar, eps) * upstream))
+    def torch_z(mu, logvar):
+        return mu + torch.exp(0.5 * logvar) * t64(eps)
 
-    def loss_logvar(v):
-        return float(np.sum(reparameterize(mu, v, eps) * upstream))
-
-    assert relative_error(grad_mu, numerical_gradient(loss_mu, mu.copy())) < TOLERANCE
-    num_lv = numerical_gradient(loss_logvar, logvar.copy())
-    assert relative_error(grad_logvar, num_lv) < TOLERANCE
-    assert relative_error(grad_mu, mu_t.grad.numpy()) < 1e-12
-    assert relative_error(grad_logvar, logvar_t.grad.numpy()) < 1e-12
+    np.testing.assert_allclose(z, torch_z(t64(mu), t64(logvar)).numpy(), rtol=1e-12)
+    check_gradients(
+        lambda mu, logvar: float(np.sum(reparameterize(mu, logvar, eps) * upstream)),
+        lambda mu, logvar: (torch_z(mu, logvar) * t64(upstream)).sum(),
+        {"mu": mu, "logvar": logvar},
+        {"mu": grad_mu, "logvar": grad_logvar},
+    )
 
 
 @checks
@@ -110,17 +103,22 @@ def test_bernoulli_nll_is_stable_and_matches_torch(shape, seed, scale):
     rng = np.random.default_rng(seed)
     logits, x = rng.normal(size=shape) * scale, rng.random(shape)
     nll, grad = bernoulli_nll(logits, x)
-    logits_t = t64(logits, True)
-    torch_nll = F.binary_cross_entropy_with_logits(
-        logits_t, t64(x), reduction="none"
-    ).sum(dim=-1)
-    torch_nll.sum().backward()
+
+    def torch_nll(logits):
+        return F.binary_cross_entropy_with_logits(logits, t64(x), reduction="none").sum(
+            dim=-1
+        )
+
     assert np.all(np.isfinite(nll)) and np.all(np.isfinite(grad))
-    np.testing.assert_allclose(nll, torch_nll.detach().numpy(), rtol=1e-10)
-    assert relative_error(grad, logits_t.grad.numpy()) < 1e-12
-    if scale == 1.0:
-        num = numerical_gradient(lambda v: bernoulli_nll(v, x)[0].sum(), logits.copy())
-        assert relative_error(grad, num) < TOLERANCE
+    np.testing.assert_allclose(nll, torch_nll(t64(logits)).numpy(), rtol=1e-10)
+    # finite differences only where the logits are moderate (float64 rounds the rest)
+    check_gradients(
+        lambda logits: bernoulli_nll(logits, x)[0].sum(),
+        lambda logits: torch_nll(logits).sum(),
+        {"logits": logits},
+        {"logits": grad},
+        tolerance=TOLERANCE if scale == 1.0 else np.inf,
+    )
 
 
 def torch_autoencoder(model: Autoencoder) -> nn.Sequential:

@@ -26,10 +26,10 @@ from dlbook.scratch.conv import (
     max_pool2d_forward,
     pair,
 )
-from dlbook.scratch.layers import Linear, ReLU, Sequential, softmax_cross_entropy
+from dlbook.scratch.layers import Linear, ReLU, Sequential
 from dlbook.scratch.optim import Adam
 
-from helpers import check_gradients, property_checks, seeds, t64
+from helpers import check_gradients, property_checks, seeds, t64, train_full_batch
 
 checks = property_checks(15)
 
@@ -322,11 +322,6 @@ def test_a_small_cnn_learns_and_keeps_its_gradient_arrays():
     )
     grads_before = {k: id(v) for k, v in model.grads.items()}
     optimizer = Adam(model.params, model.grads, lr=0.01)
-    losses = []
-    for _ in range(60):
-        loss, grad = softmax_cross_entropy(model.forward(x), labels)
-        model.backward(grad)
-        optimizer.step()
-        losses.append(loss)
+    losses = train_full_batch(model, optimizer, x, labels, steps=60)
     assert {k: id(v) for k, v in model.grads.items()} == grads_before
     assert losses[-1] < 0.5 * losses[0]

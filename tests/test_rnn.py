@@ -1,8 +1,7 @@
 """dlbook.scratch.rnn: RNN, LSTM and GRU against torch.nn.RNN / LSTM / GRU with copied
-weights
-(outputs, final states and every gradient, float64, to 1e-6), and against finite
-differences; the embedding, clipping by global norm, sampling with temperature; the
-chapter 4 references."""
+weights (outputs, final states and every gradient, float64), and against finite
+differences; the step functions; the embedding, sampling with temperature; the chapter
+4 references."""
 
 from __future__ import annotations
 
@@ -11,8 +10,9 @@ import pytest
 import torch
 from torch import nn
 
-from dlbook.gradcheck import numerical_gradient, relative_error
+from dlbook.gradcheck import relative_error
 from dlbook.grading.reference import rnn as reference
+from dlbook.scratch import neuron, optim, rnn
 from dlbook.scratch.rnn import (
     GRU,
     LSTM,
@@ -20,27 +20,26 @@ from dlbook.scratch.rnn import (
     Embedding,
     LastStep,
     clip_grad_norm,
-    global_norm,
     lstm_cell_forward,
     rnn_step_backward,
     rnn_step_forward,
     sample_with_temperature,
+    sigmoid,
 )
 
-TOL = 1e-6
+from helpers import TORCH_TOLERANCE as TOL
+from helpers import check_gradients
+
 SHAPES = [(1, 1, 1, 1), (2, 5, 3, 4), (3, 7, 2, 6), (4, 3, 5, 3)]  # (N, T, D, H)
 TORCH = {RNN: nn.RNN, LSTM: nn.LSTM, GRU: nn.GRU}
 
 
 def make(cls, D, H, seed):
     layer = cls(D, H, np.random.default_rng(seed), dtype=np.float64)
-    for (
-        name,
-        value,
-    ) in layer.own_params.items():  # nonzero everywhere, larger than at init
-        value[...] = np.random.default_rng(seed + 1 + len(name)).normal(
-            0, 0.5, value.shape
-        )
+    # nonzero everywhere, larger than at init
+    for name, value in layer.own_params.items():
+        value_rng = np.random.default_rng(seed + 1 + len(name))
+        value[...] = value_rng.normal(0, 0.5, value.shape)
     return layer
 
 
@@ -115,8 +114,24 @@ def test_forward_and_backward_match_torch(cls, shape):
         assert relative_error(g["b"], module.bias_hh_l0.grad.numpy()) < TOL
 
 
-def weighted_loss(layer, x, weights):
-    return float(np.sum(layer.forward(x) * weights))
+def torch_sequence_loss(layer, weights):
+    """``sum(outputs * weights)`` of the torch layer of ``layer``'s kind, as a function
+    of x and our parameters (None for the GRU of 2014, which torch does not have)."""
+    if isinstance(layer, GRU) and not layer.reset_after:
+        return None
+    module = to_torch(layer)
+
+    def loss(x, W_x, W_h, b, b_h=None):
+        params = {
+            "weight_ih_l0": W_x.T,
+            "weight_hh_l0": W_h.T,
+            "bias_ih_l0": b,
+            "bias_hh_l0": torch.zeros_like(b) if b_h is None else b_h,
+        }
+        out, _ = torch.func.functional_call(module, params, (x,))
+        return (out * torch.from_numpy(weights)).sum()
+
+    return loss
 
 
 @pytest.mark.parametrize(
@@ -129,20 +144,21 @@ def weighted_loss(layer, x, weights):
     ],
     ids=["rnn", "lstm", "gru", "gru-2014"],
 )
-def test_gradients_match_finite_differences(make_layer):
+def test_gradients_three_ways(make_layer):
     rng = np.random.default_rng(5)
     layer = make_layer(rng)
     x, weights = rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 4, 3))
     layer.forward(x)
-    dx = layer.backward(weights)
-    numerical = numerical_gradient(lambda _: weighted_loss(layer, x, weights), x)
-    assert relative_error(dx, numerical) < TOL
-    for name, param in layer.own_params.items():
-        analytic = layer.own_grads[name].copy()
-        numerical = numerical_gradient(
-            lambda _: weighted_loss(layer, x, weights), param
-        )
-        assert relative_error(analytic, numerical) < TOL, name
+    grad_x = layer.backward(weights)
+
+    def loss(x, **params):
+        for name, value in params.items():
+            layer.own_params[name][...] = value
+        return float(np.sum(layer.forward(x) * weights))
+
+    inputs = {"x": x} | {k: v.copy() for k, v in layer.own_params.items()}
+    grads = {"x": grad_x} | {k: v.copy() for k, v in layer.own_grads.items()}
+    check_gradients(loss, torch_sequence_loss(layer, weights), inputs, grads)
 
 
 def test_gru_2014_differs_from_torch_and_matches_its_equations():
@@ -192,6 +208,19 @@ def test_step_functions_match_the_layers():
     lstm.forward(x, (h0, c0))
     np.testing.assert_allclose(h, lstm.final_state[0], atol=1e-12)
     np.testing.assert_allclose(c, lstm.final_state[1], atol=1e-12)
+    # the gates it keeps on request, (4.11): what lstm_cell_backward needs
+    gates = np.empty((3, 16))
+    lstm_cell_forward(x[:, 0], h0, c0, q["W_x"], q["W_h"], q["b"], gates=gates)
+    a = x[:, 0] @ q["W_x"] + h0 @ q["W_h"] + q["b"]
+    expected = np.hstack([sigmoid(a[:, :8]), np.tanh(a[:, 8:12]), sigmoid(a[:, 12:])])
+    np.testing.assert_allclose(gates, expected, atol=1e-15)
+    np.testing.assert_allclose(lstm.gate_values[:, 0], expected, atol=1e-15)
+
+
+def test_one_sigmoid_and_one_clipping_reached_from_here_too():
+    assert rnn.sigmoid is neuron.sigmoid
+    assert rnn.clip_grad_norm is optim.clip_grad_norm
+    assert rnn.global_norm is optim.global_norm
 
 
 def test_embedding_is_one_hot_times_matrix_and_its_gradient_adds_up():
@@ -214,23 +243,6 @@ def test_last_step_forward_and_backward():
     np.testing.assert_array_equal(layer.forward(x), x[:, -1])
     back = layer.backward(np.ones((2, 4)))
     assert back.shape == x.shape and back[:, -1].sum() == 8 and back[:, :-1].sum() == 0
-
-
-@pytest.mark.parametrize("max_norm", [0.1, 1.0, 5.0, 1e3])
-def test_clip_grad_norm_matches_torch(max_norm):
-    rng = np.random.default_rng(11)
-    grads = [rng.normal(size=s) for s in [(3, 4), (5,), (2, 2, 2)]]
-    tensors = [
-        torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads
-    ]
-    for t, g in zip(tensors, grads, strict=True):
-        t.grad = torch.from_numpy(g.copy())
-    expected = float(nn.utils.clip_grad_norm_(tensors, max_norm))
-    norm = clip_grad_norm({str(i): g for i, g in enumerate(grads)}, max_norm)
-    assert abs(norm - expected) < 1e-12
-    for t, g in zip(tensors, grads, strict=True):
-        np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-12)
-    assert global_norm(grads) <= max_norm * (1 + 1e-9) or max_norm > expected
 
 
 def test_sampling_with_temperature_follows_the_softmax():
