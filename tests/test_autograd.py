@@ -7,11 +7,12 @@ import math
 
 import numpy as np
 import pytest
-import torch
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from dlbook.scratch.autograd import Value
+
+from helpers import property_checks, seeds, t64
 
 # Each operation works on Values and on torch scalars alike; inputs that must be
 # positive (log, division) are made so with x**2 + 1.
@@ -57,11 +58,11 @@ programs = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
-@given(program=programs, seed=st.integers(0, 2**32 - 1), n_inputs=st.integers(1, 4))
+@property_checks(40)
+@given(program=programs, seed=seeds, n_inputs=st.integers(1, 4))
 def test_random_expressions_match_torch(program, seed, n_inputs):
     xs = np.random.default_rng(seed).normal(size=n_inputs)
-    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    tensors = [t64(x, grad=True) for x in xs]
     out_t = run_program(program, tensors)
     out_t.backward()
     grads_t = [0.0 if t.grad is None else t.grad.item() for t in tensors]
@@ -94,9 +95,7 @@ def test_micrograd_style_expression():
     g = micrograd_expression(a, b)
     g.backward()
 
-    at, bt = (
-        torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (-4.0, 2.0)
-    )
+    at, bt = (t64(v, grad=True) for v in (-4.0, 2.0))
     gt = micrograd_expression(at, bt)
     gt.backward()
     assert g.data == pytest.approx(gt.item(), rel=1e-12)

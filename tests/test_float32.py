@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 
 import dlbook.scratch as scratch_package
-from dlbook.scratch import attention, autoencoder, conv, layers, normalization, rnn
+from dlbook.scratch import (
+    attention,
+    autoencoder,
+    conv,
+    layers,
+    neuron,
+    normalization,
+    rnn,
+)
 from dlbook.scratch.layers import Layer
 
 F32 = np.float32
@@ -114,3 +122,16 @@ def test_attention_functions_keep_float32():
     assert out.dtype == F32
     grads = attention.attention_backward(np.ones_like(out), cache)
     assert [g.dtype for g in grads] == [F32] * 3
+
+
+def test_shared_primitives_keep_float32():
+    """The one sigmoid and softmax that every layer calls, and the step functions."""
+    rng = np.random.default_rng(3)
+    z = (rng.standard_normal((4, 8)) * 50).astype(F32)
+    assert neuron.sigmoid(z).dtype == F32
+    assert layers.softmax(z).dtype == F32
+    x, h, c = (rng.standard_normal((4, 2)).astype(F32) for _ in range(3))
+    W_x, W_h, b = (rng.standard_normal(s).astype(F32) for s in [(2, 8), (2, 8), 8])
+    h_lstm, c_lstm = rnn.lstm_cell_forward(x, h, c, W_x, W_h, b)
+    assert h_lstm.dtype == F32 and c_lstm.dtype == F32
+    assert rnn.rnn_step_forward(x, h, W_x[:, :2], W_h[:, :2], b[:2]).dtype == F32

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -18,9 +18,9 @@ from dlbook.gradcheck import (
     torch_gradients,
 )
 
-from helpers import seeds
+from helpers import property_checks, seeds
 
-SETTINGS = settings(max_examples=25, deadline=None)
+SETTINGS = property_checks(25)
 shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5)
 
 
