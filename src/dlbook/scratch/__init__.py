@@ -11,11 +11,10 @@
 - :mod:`~dlbook.scratch.normalization`: batch normalization (chapter 3) and layer
   normalization (chapter 5);
 - :mod:`~dlbook.scratch.rnn`: RNN, LSTM and GRU through time, embeddings, sampling
-  (chapter 4, a draft);
+  (chapter 4);
 - :mod:`~dlbook.scratch.attention`: attention, masks, multi-head attention, the
-  transformer block (chapter 5, a draft);
-- :mod:`~dlbook.scratch.autoencoder`: autoencoders and the VAE's pieces (chapter 6, a
-  draft).
+  transformer block (chapter 5);
+- :mod:`~dlbook.scratch.autoencoder`: autoencoders and the VAE's pieces (chapter 6).
 
 Every layer derives from :class:`~dlbook.scratch.layers.Layer`, so layers nest. Each
 gradient is checked against finite differences and ``torch.autograd`` in ``tests/``. A
