@@ -103,6 +103,17 @@ def test_the_time_line_states_the_recorded_time_and_keeps_its_prose():
         run_times.with_time_line("# 1. T\n\n- **Time:** a while", 10.0)
 
 
+def test_the_time_line_states_the_recorded_speed_where_it_states_one():
+    source = (
+        "# 1. T\n\n- **Time:** about 330 s on a CPU that multiplied matrices\n"
+        "  at about 100 GFLOP/s (the last cell ...)\n- **Colab:** at about 7 GFLOP/s\n"
+    )
+    written = run_times.with_time_line(source, 311.0, 137.2)
+    assert written == source.replace("330", "310").replace("100 GFLOP", "140 GFLOP")
+    plain = "# 1. T\n\n- **Time:** about 330 s here\n"
+    assert run_times.with_time_line(plain, 311.0, 137.2) == plain.replace("330", "310")
+
+
 def test_the_intro_table_lists_each_notebook_from_its_metadata(tmp_path):
     paths = []
     for name, seconds, gflops in [("01-a", 4.6, 148.0), ("02-b", 327.6, 100.6)]:

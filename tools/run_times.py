@@ -8,7 +8,8 @@ metadata (``metadata.dlbook``: ``run_seconds``, ``machine_gflops``). Two places 
 them, and both are written from there, never by hand:
 
 - the "**Time:** about N s" line in the first cell of each of the book's notebooks:
-  N is the run time to the nearest 5 s (to the second under 10 s);
+  N is the run time to the nearest 5 s (to the second under 10 s), and the machine's
+  speed, where the line states one ("at about M GFLOP/s"), to the nearest 10;
 - the table of run times in ``book/intro.md``: one row per notebook of the book, in
   the order of ``_toc.yml``, with its title, run time and machine speed.
 
@@ -29,6 +30,8 @@ from tools.repository import BOOK, book_notebooks, relative
 
 INTRO = BOOK / "intro.md"
 TIME_LINE = re.compile(r"(\*\*Time:\*\*\s+about\s+)(\d+)(\s*s\b)")
+# the machine's speed, where the Time line states it ("... at about 130 GFLOP/s")
+SPEED = re.compile(r"(at\s+about\s+)(\d+)(\s+GFLOP/s)")
 TABLE_HEADER = (
     "| chapter | run time of the committed run | matrix-multiply speed during the run |"
 )
@@ -39,13 +42,29 @@ def stated_seconds(seconds: float) -> int:
     return round(seconds) if seconds < 10 else 5 * round(seconds / 5)
 
 
-def with_time_line(source: str, seconds: float) -> str:
-    """``source`` (a notebook's first cell) with its Time line stating ``seconds``."""
-    if not TIME_LINE.search(source):
+def stated_gflops(gflops: float) -> int:
+    """A machine's speed as the Time line states it: to 10 GFLOP/s."""
+    return 10 * round(gflops / 10)
+
+
+def with_time_line(source: str, seconds: float, gflops: float | None = None) -> str:
+    """``source`` (a notebook's first cell) with its Time line stating ``seconds``
+    (and ``gflops``, the machine's speed, where the line states a speed)."""
+    match = TIME_LINE.search(source)
+    if not match:
         raise ValueError("no '**Time:** about N s' line")
-    return TIME_LINE.sub(
-        lambda m: f"{m.group(1)}{stated_seconds(seconds)}{m.group(3)}", source, count=1
+    line_end = source.find("\n- ", match.end())
+    line_end = len(source) if line_end < 0 else line_end
+    line = TIME_LINE.sub(
+        lambda m: f"{m.group(1)}{stated_seconds(seconds)}{m.group(3)}",
+        source[match.start() : line_end],
+        count=1,
     )
+    if gflops is not None:
+        line = SPEED.sub(
+            lambda m: f"{m.group(1)}{stated_gflops(gflops)}{m.group(3)}", line, count=1
+        )
+    return source[: match.start()] + line + source[line_end:]
 
 
 def title(nb: nbformat.NotebookNode) -> str:
@@ -79,7 +98,10 @@ def with_intro_table(text: str, table: str) -> str:
 
 def expected_first_cell(path: Path) -> str:
     nb = nbformat.read(path, as_version=4)
-    return with_time_line(nb.cells[0].source, nb.metadata["dlbook"]["run_seconds"])
+    meta = nb.metadata["dlbook"]
+    return with_time_line(
+        nb.cells[0].source, meta["run_seconds"], meta.get("machine_gflops")
+    )
 
 
 def expected_intro() -> str:
