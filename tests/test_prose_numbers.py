@@ -26,7 +26,9 @@ from tools.repository import book_notebooks
 
 # A decimal number as prose writes it: digits, a point, digits; a thousands comma
 # allowed before the point ("1,234.5"); not part of a dotted version or reference.
-PROSE_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)\.(\d+)(?![\w.]*\d)")
+PROSE_NUMBER = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)\.(\d+)(?![\w.]*\d)(?: million\b)?"
+)
 # What outputs print: integers, decimals, scientific notation.
 OUTPUT_NUMBER = re.compile(r"[-+]?\d[\d,]*\.?\d*(?:[eE][-+]?\d+)?")
 # References to equations, sections, chapters, figures and tables, not measurements.
@@ -58,10 +60,12 @@ def output_numbers(cells: list[dict]) -> list[Decimal]:
             for text in texts:
                 text = text if isinstance(text, str) else "".join(text)
                 for token in OUTPUT_NUMBER.findall(text):
-                    try:
-                        found.append(Decimal(token.replace(",", "")))
-                    except InvalidOperation:
-                        continue
+                    # "2.55e+06" backs "2.55 × 10^6" too: keep its mantissa as well
+                    for part in {token, re.split("[eE]", token)[0]}:
+                        try:
+                            found.append(Decimal(part.replace(",", "")))
+                        except InvalidOperation:
+                            continue
     return found
 
 
@@ -71,10 +75,14 @@ def _rounded(value: Decimal, places: int) -> set[Decimal]:
     return {value.quantize(quantum, rounding=mode) for mode in modes}
 
 
-def backed_by_output(number: Decimal, places: int, outputs: list[Decimal]) -> bool:
-    """``number`` (written with ``places`` decimals) rounds from a printed value, as
-    is or as a percentage of a printed fraction (or a printed percentage's fraction)."""
+def backed_by_output(
+    number: Decimal, places: int, outputs: list[Decimal], unit: Decimal = Decimal(1)
+) -> bool:
+    """``number`` (written with ``places`` decimals, in ``unit``s: 10**6 for "3.3
+    million") rounds from a printed value, as is or as a percentage of a printed
+    fraction (or a printed percentage's fraction)."""
     for value in outputs:
+        value = value / unit
         for scaled in (value, value * 100, value / 100):
             if number.copy_abs() in _rounded(scaled.copy_abs(), places):
                 return True
@@ -82,7 +90,8 @@ def backed_by_output(number: Decimal, places: int, outputs: list[Decimal]) -> bo
 
 
 def prose_numbers(markdown: str) -> list[tuple[str, str]]:
-    """``(number as written, its sentence)`` for each decimal number of the prose."""
+    """``(number as written, its sentence)`` for each decimal number of the prose; a
+    number followed by "million" keeps that word."""
     text = MATH_TAG.sub("", CODE_SPAN.sub(" ", markdown))
     if text.lstrip().startswith("## References") or "{bibliography}" in text:
         return []
@@ -104,9 +113,11 @@ def unbacked(path: Path) -> list[str]:
         for written, sentence in prose_numbers(_text(cell)):
             if written in reasons or "{cite}" in sentence:
                 continue
-            plain = written.replace(",", "")
+            plain, millions = written.replace(",", ""), written.endswith(" million")
+            plain = plain.removesuffix(" million")
             places = len(plain.split(".")[1])
-            if not backed_by_output(Decimal(plain), places, outputs):
+            unit = Decimal(10**6) if millions else Decimal(1)
+            if not backed_by_output(Decimal(plain), places, outputs, unit):
                 context = " ".join(sentence.split())
                 problems.append(f"cell {index}: {written} in {context[:160]!r}")
     return problems
@@ -129,5 +140,9 @@ def test_the_check_finds_a_number_the_run_did_not_print() -> None:
     assert backed_by_output(Decimal("28.9"), 1, outputs)
     assert not backed_by_output(Decimal("1.524"), 3, outputs)
     assert not backed_by_output(Decimal("1.65"), 2, outputs[1:])
-    prose = "Eq. (5.6) in section 5.3; torch 2.13.0; 1.646."
-    assert [number for number, _ in prose_numbers(prose)] == ["1.646"]
+    millions = Decimal(10**6)
+    assert backed_by_output(Decimal("3.3"), 1, [Decimal("3348490")], millions)
+    assert not backed_by_output(Decimal("3.3"), 1, [Decimal("2348490")], millions)
+    prose = "Eq. (5.6) in section 5.3; torch 2.13.0; 1.646; 3.3 million weights."
+    found = [number for number, _ in prose_numbers(prose)]
+    assert found == ["1.646", "3.3 million"]
