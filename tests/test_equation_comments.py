@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.repository import ROOT, chapters
+
 SOURCES = sorted((ROOT / "src").rglob("*.py"))
 SCRATCH = sorted((ROOT / "src" / "dlbook" / "scratch").glob("*.py"))
 CITATION = re.compile(r"(?<![\w.])\((\d+)\.(\d+)\)")  # not a call: Value(2.0)
@@ -29,7 +30,7 @@ TAG = re.compile(r"\\tag\{(\d+)\.(\d+)\}")
 def numbered_equations() -> frozenset[str]:
     """``"N.M"`` for every ``\\tag{N.M}`` in the Markdown cells of the chapters."""
     found = set()
-    for path in sorted((ROOT / "book").glob("0[0-9]-*.ipynb")):
+    for path in chapters():
         chapter = int(path.name[:2])
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         for cell in cells:

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
+from tools.repository import book_notebooks
+
+NOTEBOOKS = book_notebooks()
 IDS = [p.name for p in NOTEBOOKS]
 
 
