@@ -1,0 +1,238 @@
+"""The Chinese edition: Sphinx's gettext workflow over the book (CONTRIBUTING.md,
+"The Chinese edition").
+
+    python -m tools.translations extract   # _build/gettext/*.pot, then locales/zh_CN/*.po
+    python -m tools.translations build     # the Chinese book in _build/html/zh_CN
+    python -m tools.translations status    # messages per page: translated, fuzzy, missing
+
+The English pages and notebooks are the only sources. ``extract`` runs Sphinx's gettext
+builder over them (one catalogue per page: the prose of every Markdown page and every
+Markdown cell; code cells and outputs are not messages) and merges the templates into
+``locales/zh_CN/LC_MESSAGES/<page>.po`` with sphinx-intl, keeping what is translated and
+marking what changed as fuzzy. ``build`` builds the same sources with ``language =
+zh_CN``: Sphinx replaces each message by its translation (an untranslated or fuzzy one
+stays English), the theme's labels come in Chinese, and the search index segments
+Chinese with jieba. The Colab and Binder buttons of a Chinese page open the Chinese copy
+of its notebook, ``zh/book/NAME.ipynb`` (``python -m tools.translate_notebooks``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.repository import ROOT, pages
+
+LANGUAGE = "zh_CN"
+LOCALES = ROOT / "locales"
+MESSAGES = LOCALES / LANGUAGE / "LC_MESSAGES"
+POT = ROOT / "_build" / "gettext"
+HTML = ROOT / "_build" / "html"
+HTML_ZH = HTML / LANGUAGE
+# The notebooks' Chinese copies, laid out like the repository (zh/book/01-neurons.ipynb):
+# a Chinese page's launch buttons are built with path_to_docs = "zh".
+ZH = ROOT / "zh"
+# Words that jieba's own dictionary lacks, so that the search index holds them whole
+# (反向传播, not only 反向 and 传播); the glossary's Chinese terms are added at build time.
+SEARCH_WORDS = LOCALES / LANGUAGE / "search_words.txt"
+
+TITLE_ZH = "深度学习：从第一性原理出发"
+
+
+def overrides() -> dict:
+    """Sphinx settings of the Chinese build, merged into those of ``_config.yml``."""
+    return {
+        "language": LANGUAGE,
+        "html_title": TITLE_ZH,
+        "html_search_language": "zh",
+        "html_search_options": {"dict": str(search_dictionary())},
+        "html_theme_options": {"path_to_docs": "zh", "search_bar_text": "搜索本书……"},
+    }
+
+
+def catalogue_path(page: str) -> Path:
+    """The catalogue of a page named as in ``_toc.yml`` (``book/01-neurons``)."""
+    return MESSAGES / f"{page}.po"
+
+
+@dataclass
+class Message:
+    msgid: str
+    msgstr: str
+    fuzzy: bool
+
+    @property
+    def translated(self) -> bool:
+        return bool(self.msgstr) and not self.fuzzy
+
+
+def messages(page: str) -> list[Message]:
+    """The current (not obsolete) messages of a page's catalogue, in order."""
+    from babel.messages.pofile import read_po
+
+    with catalogue_path(page).open("rb") as file:
+        catalog = read_po(file)
+    return [
+        Message(str(entry.id), str(entry.string or ""), entry.fuzzy)
+        for entry in catalog
+        if entry.id
+    ]
+
+
+def translations(page: str) -> dict[str, str]:
+    """msgid -> msgstr for the translated (non-fuzzy) messages of a page."""
+    return {m.msgid: m.msgstr for m in messages(page) if m.translated}
+
+
+def glossary() -> list[tuple[str, str]]:
+    """(English, 中文) of every row of the glossary's table, as written there."""
+    rows = []
+    for line in (ROOT / "book" / "glossary.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and re.search(r"[\u4e00-\u9fff]", cells[1]):
+            rows.append((cells[0], cells[1]))
+    return rows
+
+
+def glossary_forms(chinese: str) -> list[str]:
+    """The Chinese forms of a glossary entry: 精度（准确率） gives 精度 and 准确率."""
+    forms = re.split(r"[（）()，,、/；;]", chinese)
+    return [form.strip() for form in forms if re.search(r"[\u4e00-\u9fff]", form)]
+
+
+def search_dictionary() -> Path:
+    """jieba's user dictionary for the search index: ``search_words.txt`` and every
+    Chinese term of the glossary, one word a line (written under _build/)."""
+    words = []
+    if SEARCH_WORDS.is_file():
+        for line in SEARCH_WORDS.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                words.append(line.split()[0])
+    for _, chinese in glossary():
+        words += [w for w in glossary_forms(chinese) if " " not in w]
+    path = ROOT / "_build" / "jieba-dict.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # a high frequency, so that jieba keeps each term whole where it occurs
+    unique = dict.fromkeys(words)
+    path.write_text("".join(f"{w} 100000\n" for w in unique), encoding="utf-8")
+    return path
+
+
+def _sphinx(builder: str, outdir: Path, doctrees: Path, extra: dict | None = None) -> int:
+    from jupyter_book.sphinx import build_sphinx
+
+    confoverrides = {"external_toc_path": "_toc.yml", "latex_individualpages": False}
+    confoverrides.update(extra or {})
+    return build_sphinx(
+        ROOT,
+        outdir,
+        noconfig=True,
+        path_config=ROOT / "_config.yml",
+        confoverrides=confoverrides,
+        doctreedir=doctrees,
+        builder=builder,
+        quiet=True,
+    )
+
+
+def extract() -> None:
+    """Message templates from the English book, then the catalogues updated from them."""
+    from sphinx_intl import basic
+
+    shutil.rmtree(POT, ignore_errors=True)
+    status = _sphinx("gettext", POT, ROOT / "_build" / ".doctrees-gettext")
+    if status:
+        sys.exit(f"the gettext build failed ({status})")
+    basic.update(str(LOCALES), str(POT), (LANGUAGE,), ignore_obsolete=True, jobs=1)
+    for page in pages():
+        if catalogue_path(page).is_file():
+            fill_untranslatable(catalogue_path(page))
+
+
+# What a message may hold that is never translated: math, code, roles with their
+# targets, links' addresses, numbers, punctuation.
+_KEPT = re.compile(
+    r"\$\$.*?\$\$|\$[^$]+\$|\{[\w:-]+\}`[^`]*`|``.+?``|`[^`]+`"
+    r"|<https?://[^>]+>|\(https?://[^)]+\)|https?://\S+"
+)
+
+
+def untranslatable(msgid: str) -> bool:
+    """Whether a message holds nothing to translate (a cell of numbers, a formula)."""
+    rest = _KEPT.sub(" ", msgid)
+    return not re.search(r"[A-Za-z]{2,}", rest)
+
+
+def fill_untranslatable(path: Path) -> int:
+    """Copy each message that holds nothing to translate into its translation (the
+    Chinese page shows it as the English one does); returns how many were filled."""
+    from babel.messages.pofile import read_po, write_po
+
+    with path.open("rb") as file:
+        catalog = read_po(file)
+    filled = 0
+    for entry in catalog:
+        if entry.id and untranslatable(str(entry.id)):
+            if entry.string != entry.id or entry.fuzzy:
+                entry.string = entry.id
+                entry.flags.discard("fuzzy")
+                filled += 1
+    if filled:
+        with path.open("wb") as file:
+            write_po(file, catalog, width=76)
+    return filled
+
+
+def build(strict: bool = False) -> Path:
+    """The Chinese book in ``_build/html/zh_CN``, beside the English one."""
+    extra = overrides()
+    status = _sphinx("html", HTML_ZH, ROOT / "_build" / f".doctrees-{LANGUAGE}", extra)
+    if status:
+        sys.exit(f"the Chinese book build failed ({status})")
+    # The download button offers the page's source: the Chinese notebook where there is one.
+    for notebook in ZH.rglob("*.ipynb"):
+        target = HTML_ZH / "_sources" / notebook.relative_to(ZH)
+        if target.parent.is_dir():
+            shutil.copyfile(notebook, target)
+    return HTML_ZH
+
+
+def status() -> list[tuple[str, int, int, int]]:
+    """(page, messages, translated, fuzzy) for every page of the book."""
+    rows = []
+    for page in pages():
+        if catalogue_path(page).is_file():
+            found = messages(page)
+            rows.append(
+                (
+                    page,
+                    len(found),
+                    sum(m.translated for m in found),
+                    sum(m.fuzzy for m in found),
+                )
+            )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["extract", "build", "status"])
+    args = parser.parse_args(argv)
+    if args.command == "extract":
+        extract()
+    elif args.command == "build":
+        print(f"The Chinese book is at {build() / 'index.html'}")
+    if args.command in ("extract", "status"):
+        total = [0, 0, 0]
+        for page, count, done, fuzzy in status():
+            print(f"{page:28s} {count:5d} messages {done:5d} translated {fuzzy:4d} fuzzy")
+            total = [total[0] + count, total[1] + done, total[2] + fuzzy]
+        print(f"{'all':28s} {total[0]:5d} messages {total[1]:5d} translated {total[2]:4d} fuzzy")
+
+
+if __name__ == "__main__":
+    main()
