@@ -1,8 +1,8 @@
 """A Sphinx extension of the book's gettext workflow (tools/translations.py).
 
-Display equations are not messages: Sphinx extracts ``math_block`` nodes for translation,
-but the Chinese edition shows each equation exactly as the English one, so they are
-marked untranslatable before the i18n transform runs (Locale has priority 20).
+Display equations are not messages: Sphinx extracts ``math_block`` nodes for
+translation, but the Chinese edition shows each equation exactly as the English one, so
+they are marked untranslatable before the i18n transform runs (Locale has priority 20).
 """
 
 from __future__ import annotations

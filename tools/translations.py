@@ -1,9 +1,9 @@
 """The Chinese edition: Sphinx's gettext workflow over the book (CONTRIBUTING.md,
 "The Chinese edition").
 
-    python -m tools.translations extract   # _build/gettext/*.pot, then locales/zh_CN/*.po
-    python -m tools.translations build     # the Chinese book in _build/html/zh_CN
-    python -m tools.translations status    # messages per page: translated, fuzzy, missing
+    python -m tools.translations extract  # _build/gettext/*.pot, then locales/zh_CN
+    python -m tools.translations build    # the Chinese book in _build/html/zh_CN
+    python -m tools.translations status   # messages per page: translated, fuzzy
 
 The English pages and notebooks are the only sources. ``extract`` runs Sphinx's gettext
 builder over them (one catalogue per page: the prose of every Markdown page and every
@@ -33,11 +33,11 @@ MESSAGES = LOCALES / LANGUAGE / "LC_MESSAGES"
 POT = ROOT / "_build" / "gettext"
 HTML = ROOT / "_build" / "html"
 HTML_ZH = HTML / LANGUAGE
-# The notebooks' Chinese copies, laid out like the repository (zh/book/01-neurons.ipynb):
-# a Chinese page's launch buttons are built with path_to_docs = "zh".
+# The notebooks' Chinese copies, laid out like the repository
+# (zh/book/01-neurons.ipynb): a Chinese page's launch buttons use path_to_docs = "zh".
 ZH = ROOT / "zh"
-# Words that jieba's own dictionary lacks, so that the search index holds them whole
-# (反向传播, not only 反向 and 传播); the glossary's Chinese terms are added at build time.
+# Words that jieba's own dictionary lacks, so that the search index holds them
+# whole (反向传播, not only 反向 and 传播); the glossary's terms are added too.
 SEARCH_WORDS = LOCALES / LANGUAGE / "search_words.txt"
 
 TITLE_ZH = "深度学习：从第一性原理出发"
@@ -91,17 +91,20 @@ def translations(page: str) -> dict[str, str]:
 def glossary() -> list[tuple[str, str]]:
     """(English, 中文) of every row of the glossary's table, as written there."""
     rows = []
-    for line in (ROOT / "book" / "glossary.md").read_text(encoding="utf-8").splitlines():
+    text = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
+    for line in text.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) >= 3 and re.search(r"[\u4e00-\u9fff]", cells[1]):
+        header = cells[0] == "English"
+        if len(cells) >= 3 and re.search(r"[\u4e00-\u9fff]", cells[1]) and not header:
             rows.append((cells[0], cells[1]))
     return rows
 
 
 def glossary_forms(chinese: str) -> list[str]:
-    """The Chinese forms of a glossary entry: 精度（准确率） gives 精度 and 准确率."""
-    forms = re.split(r"[（）()，,、/；;]", chinese)
-    return [form.strip() for form in forms if re.search(r"[\u4e00-\u9fff]", form)]
+    """The forms of a glossary entry's Chinese column: 精度（准确率） gives 精度 and
+    准确率; 图形处理器（GPU） gives 图形处理器 and GPU."""
+    forms = re.split(r"[（）()；;/]", chinese)
+    return [form.strip() for form in forms if form.strip()]
 
 
 def search_dictionary() -> Path:
@@ -113,7 +116,11 @@ def search_dictionary() -> Path:
             if line.strip() and not line.startswith("#"):
                 words.append(line.split()[0])
     for _, chinese in glossary():
-        words += [w for w in glossary_forms(chinese) if " " not in w]
+        words += [
+            w
+            for w in glossary_forms(chinese)
+            if " " not in w and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+        ]
     path = ROOT / "_build" / "jieba-dict.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     # a high frequency, so that jieba keeps each term whole where it occurs
@@ -122,7 +129,7 @@ def search_dictionary() -> Path:
     return path
 
 
-def _sphinx(builder: str, outdir: Path, doctrees: Path, extra: dict | None = None) -> int:
+def _sphinx(builder: str, outdir: Path, doctrees: Path, extra: dict | None = None):
     from jupyter_book.sphinx import build_sphinx
 
     confoverrides = {"external_toc_path": "_toc.yml", "latex_individualpages": False}
@@ -140,11 +147,23 @@ def _sphinx(builder: str, outdir: Path, doctrees: Path, extra: dict | None = Non
 
 
 def extract() -> None:
-    """Message templates from the English book, then the catalogues updated from them."""
+    """Message templates from the English book, then the catalogues updated."""
     from sphinx_intl import basic
 
     shutil.rmtree(POT, ignore_errors=True)
-    status = _sphinx("gettext", POT, ROOT / "_build" / ".doctrees-gettext")
+    # MyST-NB chooses each output's form per builder and drops every output for one
+    # it does not know, such as gettext; keeping the figures makes their alt text
+    # (cell metadata mystnb.image.alt) a message. Text outputs stay literal blocks.
+    keep_figures = {
+        "nb_mime_priority_overrides": [
+            ("gettext", "image/svg+xml", 10),
+            ("gettext", "image/png", 20),
+            ("gettext", "image/jpeg", 30),
+            ("gettext", "text/plain", 40),
+        ]
+    }
+    doctrees = ROOT / "_build" / ".doctrees-gettext"
+    status = _sphinx("gettext", POT, doctrees, keep_figures)
     if status:
         sys.exit(f"the gettext build failed ({status})")
     basic.update(str(LOCALES), str(POT), (LANGUAGE,), ignore_obsolete=True, jobs=1)
@@ -193,7 +212,7 @@ def build(strict: bool = False) -> Path:
     status = _sphinx("html", HTML_ZH, ROOT / "_build" / f".doctrees-{LANGUAGE}", extra)
     if status:
         sys.exit(f"the Chinese book build failed ({status})")
-    # The download button offers the page's source: the Chinese notebook where there is one.
+    # The download button offers the page's source: the Chinese notebook, if any.
     for notebook in ZH.rglob("*.ipynb"):
         target = HTML_ZH / "_sources" / notebook.relative_to(ZH)
         if target.parent.is_dir():
@@ -227,11 +246,10 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "build":
         print(f"The Chinese book is at {build() / 'index.html'}")
     if args.command in ("extract", "status"):
-        total = [0, 0, 0]
-        for page, count, done, fuzzy in status():
-            print(f"{page:28s} {count:5d} messages {done:5d} translated {fuzzy:4d} fuzzy")
-            total = [total[0] + count, total[1] + done, total[2] + fuzzy]
-        print(f"{'all':28s} {total[0]:5d} messages {total[1]:5d} translated {total[2]:4d} fuzzy")
+        rows = status()
+        rows.append(("all", *(sum(row[k] for row in rows) for k in (1, 2, 3))))
+        for page, count, done, fuzzy in rows:
+            print(f"{page:22s} {count:5d} messages {done:5d} done {fuzzy:3d} fuzzy")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,242 @@
+"""The Chinese edition (CONTRIBUTING.md, "The Chinese edition"): its catalogues follow
+the English text, its translations keep every number, formula, code span and reference,
+use the glossary's terms, and its notebooks are the English ones with the prose
+translated."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+import pytest
+
+from tools import translate_notebooks
+from tools.repository import ROOT, pages
+from tools.translations import (
+    catalogue_path,
+    glossary,
+    glossary_forms,
+    messages,
+    untranslatable,
+)
+
+# Pages whose translation is complete: each of their messages must be translated and
+# none fuzzy. The others are expected to fail that test (strict: a page completed but
+# not listed here fails too, so that it is added and stays complete).
+COMPLETE = {"book/01-neurons", "book/data"}
+
+PAGES = [page for page in pages() if catalogue_path(page).is_file()]
+
+
+def test_every_page_has_a_catalogue():
+    missing = [page for page in pages() if not catalogue_path(page).is_file()]
+    assert not missing, (
+        f"no catalogue for {missing}: run python -m tools.translations extract"
+    )
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        page
+        if page in COMPLETE
+        else pytest.param(
+            page,
+            marks=pytest.mark.xfail(
+                strict=True, reason="translation not complete (COMPLETE above)"
+            ),
+        )
+        for page in PAGES
+    ],
+)
+def test_every_message_is_translated(page):
+    todo = [m for m in messages(page) if not m.translated]
+    listing = "\n".join(
+        f"  {'fuzzy' if m.fuzzy else 'untranslated'}: {m.msgid[:100]!r}" for m in todo
+    )
+    assert not todo, (
+        f"{catalogue_path(page).relative_to(ROOT)}: {len(todo)} messages to translate "
+        f"or to confirm (remove the fuzzy flag once the translation matches the "
+        f"English again):\n{listing}"
+    )
+
+
+# What a translation must keep exactly as the English has it.
+_MATH = re.compile(r"\$\$.+?\$\$|(?<!\\)\$[^$]+\$")
+_ROLE = re.compile(r"\{[\w:-]+\}`[^`]*`")
+_CODE = re.compile(r"``.+?``|`[^`]+`")
+_LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>]+)>")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+
+
+def kept_parts(text: str) -> tuple[Counter, set[str]]:
+    """(the math spans, roles, code spans and link targets of a message; its numbers
+    outside them)."""
+    spans: Counter = Counter()
+    for pattern in (_MATH, _ROLE):
+        spans.update(pattern.findall(text))
+        text = pattern.sub(" ", text)
+    spans.update(_CODE.findall(text))
+    text = _CODE.sub(" ", text)
+    for match in _LINK_TARGET.finditer(text):
+        spans[match.group(1) or match.group(2)] += 1
+    numbers = set(_NUMBER.findall(_LINK_TARGET.sub(" ", text)))
+    return spans, numbers
+
+
+def test_kept_parts_finds_math_code_references_and_numbers():
+    spans, numbers = kept_parts(
+        "With $\\eta = 0.5$, `nn.Linear` and {cite}`cauchy1847methode` (1.12) "
+        "[pooch](https://www.fatiando.org/pooch/) gives 60,000 and 0.0486."
+    )
+    assert set(spans) == {
+        "$\\eta = 0.5$",
+        "`nn.Linear`",
+        "{cite}`cauchy1847methode`",
+        "https://www.fatiando.org/pooch/",
+    }
+    assert numbers == {"1.12", "60,000", "0.0486"}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_translations_keep_numbers_formulas_code_and_references(page):
+    wrong = []
+    for message in messages(page):
+        if not message.translated or message.msgstr == message.msgid:
+            continue
+        spans, numbers = kept_parts(message.msgid)
+        got_spans, _ = kept_parts(message.msgstr)
+        lost = [span for span, n in spans.items() if got_spans[span] < n]
+        # a number may move into a formula or a code span of the translation
+        lost += [number for number in numbers if number not in message.msgstr]
+        if lost:
+            wrong.append(f"  {message.msgid[:80]!r} loses {lost}")
+    assert not wrong, f"{page}: translations that change the original:\n" + "\n".join(
+        wrong
+    )
+
+
+# Glossary terms an English message may use in another sense than the glossary's,
+# where the translation rightly uses another word. Each: (term, a regular expression
+# matched against the English message, why).
+GLOSSARY_EXCEPTIONS = [
+    ("depth", r"for more depth", "depth of study, not a network's depth"),
+    ("attribution", r"Attribution-Share Alike|Attribution:\*\*", "a licence's 署名"),
+    ("attribution", r"speaker attribution", "a speech's speaker (说话人归属)"),
+    ("time series", r"Time Series Data Library", "a proper name, kept in English"),
+]
+
+# The titles of cited works (in italics, several words) stay in their language.
+_TITLE = re.compile(r"(?<!\*)\*(?!\*)[^*]+ [^*]+\*(?!\*)")
+
+
+def _english_forms(english: str) -> list[str]:
+    """An entry's English term without its brackets: "neuron (unit)" gives "neuron"."""
+    main = re.sub(r"\s*\([^)]*\)", "", english).strip()
+    return [main] if re.fullmatch(r"[A-Za-z][A-Za-z\- ]+", main) else []
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text).lower()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_translations_use_the_glossary_terms(page):
+    entries = [
+        (term, [_squeeze(form) for form in glossary_forms(chinese)])
+        for english, chinese in glossary()
+        for term in _english_forms(english)
+    ]
+    wrong = []
+    for message in messages(page):
+        if not message.translated or message.msgstr == message.msgid:
+            continue
+        english = _CODE.sub(" ", _ROLE.sub(" ", _MATH.sub(" ", message.msgid)))
+        english = _TITLE.sub(" ", english)
+        chinese = _squeeze(message.msgstr)
+        for term, forms in entries:
+            if not re.search(rf"\b{re.escape(term)}(?:s|es)?\b", english, re.I):
+                continue
+            if any(
+                t == term and re.search(pattern, message.msgid)
+                for t, pattern, _ in GLOSSARY_EXCEPTIONS
+            ):
+                continue
+            if not any(form in chinese for form in forms):
+                wrong.append(f"  {term!r} -> {forms}: {message.msgid[:70]!r}")
+    assert not wrong, (
+        f"{page}: the glossary's Chinese term is missing from the translation "
+        "(or add a justified exception to GLOSSARY_EXCEPTIONS):\n" + "\n".join(wrong)
+    )
+
+
+def test_messages_with_nothing_to_translate_are_recognized():
+    assert untranslatable("$y$, $L$, $\\eta$")
+    assert untranslatable("`train-images-idx3-ubyte.gz`")
+    assert untranslatable("9,912,422")
+    assert not untranslatable("weights and bias")
+    assert not untranslatable("{cite}`zhang2023dive` says so")
+
+
+def test_the_chinese_notebooks_are_up_to_date():
+    assert translate_notebooks.main(["--check"]) == 0, (
+        "run python -m tools.translate_notebooks"
+    )
+
+
+@pytest.mark.parametrize("english", translate_notebooks.sources(), ids=lambda p: p.stem)
+def test_chinese_notebook_has_the_english_code_and_outputs(english):
+    chinese = translate_notebooks.target(english)
+    en = json.loads(english.read_text(encoding="utf-8"))
+    zh = json.loads(chinese.read_text(encoding="utf-8"))
+    assert en["metadata"] == zh["metadata"]
+    kinds = [cell["cell_type"] for cell in en["cells"]]
+    assert kinds == [cell["cell_type"] for cell in zh["cells"]]
+    for a, b in zip(en["cells"], zh["cells"]):
+        if a["cell_type"] == "code":
+            for key in ("source", "outputs", "execution_count"):
+                assert a[key] == b[key], f"{chinese.name}: a code cell's {key} differs"
+            meta_a, meta_b = dict(a["metadata"]), dict(b["metadata"])
+            for meta in (meta_a, meta_b):
+                meta.get("mystnb", {}).get("image", {}).pop("alt", None)
+            assert meta_a == meta_b
+
+
+@pytest.mark.parametrize("english", translate_notebooks.sources(), ids=lambda p: p.stem)
+def test_every_translation_of_a_notebook_reaches_it(english):
+    _, used, table = translate_notebooks.render(english)
+    lost = [msgid for msgid in table if msgid not in used]
+    assert not lost, (
+        f"{english.name}: translated messages that tools.translate_notebooks could "
+        f"not place in the notebook: {[m[:60] for m in lost]}"
+    )
+
+
+def test_translate_markdown_keeps_prefixes_and_joins_lines():
+    source = (
+        "## 1.2 The neuron model\n"
+        "- **Time:** about 10 s on the\n  2-core CPU.\n"
+        "| notation | meaning |\n|---|---|\n"
+        ":::{tip} Run this chapter\n"
+        "# 1. Neurons\n"
+        "Untouched line."
+    )
+    table = {
+        "1.2 The neuron model": "1.2 神经元模型",
+        "**Time:** about 10 s on the 2-core CPU.": "**时间：** 约 10 s，2 核 CPU。",
+        "meaning": "含义",
+        "Run this chapter": "运行本章",
+        "1. Neurons": "1. 神经元",
+    }
+    used: set[str] = set()
+    out = translate_notebooks.translate_markdown(source, table, used)
+    assert out == (
+        "## 1.2 神经元模型\n"
+        "- **时间：** 约 10 s，2 核 CPU。\n"
+        "| notation | 含义 |\n|---|---|\n"
+        ":::{tip} 运行本章\n"
+        "# 1. 神经元\n"
+        "Untouched line."
+    )
+    assert used == set(table)
