@@ -7,13 +7,29 @@ STAMP := $(VENV)/.installed
 export DLBOOK_PROGRESS ?= 0
 export PYTHONHASHSEED := 0
 
-.PHONY: book test check setup system-deps execute exercises lint clean benchmarks
+.PHONY: book book-en book-zh translations test check setup system-deps execute exercises \
+	lint clean benchmarks
 
-## book: build the HTML book into _build/html (set-up included)
-book: setup
+## book: build both editions (set-up included): the English book into _build/html, the
+## Chinese one into _build/html/zh_CN (each page links to the same page in the other)
+book: book-en book-zh
+
+## book-en: the English book only
+book-en: setup
 	$(BIN)/python -m tools.fetch_mathjax
 	$(BIN)/jupyter-book build . --builder html
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+## book-zh: the Chinese book only, from the same sources and locales/zh_CN's catalogues
+book-zh: setup
+	$(BIN)/python -m tools.fetch_mathjax
+	$(BIN)/python -m tools.translations build
+
+## translations: after an English edit, the catalogues in locales/zh_CN follow it (new
+## messages empty, changed ones fuzzy), then the Chinese notebooks in zh/ are rewritten
+translations: setup
+	$(BIN)/python -m tools.translations extract
+	$(BIN)/python -m tools.translate_notebooks
 
 ## test: run the whole test suite (set-up included)
 test: setup system-deps

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
 
-from tools import translate_notebooks
+from tools import notebook_setup, translate_notebooks
 from tools.repository import ROOT, pages
 from tools.translations import (
+    HTML,
+    HTML_ZH,
+    LANGUAGE,
     catalogue_path,
     glossary,
     glossary_forms,
@@ -240,3 +245,94 @@ def test_translate_markdown_keeps_prefixes_and_joins_lines():
         "Untouched line."
     )
     assert used == set(table)
+
+
+# The Chinese book, built as `make book-zh` does but with every warning an error.
+
+
+@pytest.fixture(scope="session")
+def built_book_zh():
+    subprocess.run([sys.executable, "-m", "tools.fetch_mathjax"], check=True, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "-m", "tools.translations", "build", "--strict"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=1200,
+    )
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, f"the Chinese build failed or warned:\n{log[-5000:]}"
+    assert "WARNING" not in log, f"the Chinese build printed warnings:\n{log[-5000:]}"
+    return HTML_ZH
+
+
+@pytest.mark.book
+def test_every_page_is_built_in_chinese(built_book_zh):
+    for page in pages():
+        html = (built_book_zh / f"{page}.html").read_text(encoding="utf-8")
+        assert '<html lang="zh-CN"' in html, f"{page}: not a Chinese page"
+
+
+@pytest.mark.book
+def test_the_chinese_chapter_shows_the_translation_and_the_same_equations(
+    built_book_zh,
+):
+    html = (built_book_zh / "book" / "01-neurons.html").read_text(encoding="utf-8")
+    english = (HTML / "book" / "01-neurons.html").read_text(encoding="utf-8")
+    assert "神经元与梯度下降" in html and "运行本章" in html
+    assert "Neurons and gradient descent" not in html
+    tags = re.findall(r"\\tag\{1\.\d+\}", html)
+    assert tags and tags == re.findall(r"\\tag\{1\.\d+\}", english)
+    # the theme's own labels come in Chinese
+    assert "搜索" in html
+
+
+@pytest.mark.book
+def test_every_page_links_to_its_other_language(built_book, built_book_zh):
+    for page in pages():
+        for book, label in ((built_book, "中文"), (built_book_zh, "English")):
+            path = book / f"{page}.html"
+            html = path.read_text(encoding="utf-8")
+            link = re.search(
+                r'class="btn btn-sm dlbook-language-switcher" href="([^"]+)"', html
+            )
+            assert link and f">{label}</a>" in html, f"{path}: no language switcher"
+            other = (path.parent / link.group(1)).resolve()
+            assert other.is_file(), f"{path}: the switcher points to missing {other}"
+            assert other.relative_to(HTML).as_posix() in (
+                f"{page}.html",
+                f"{LANGUAGE}/{page}.html",
+            )
+
+
+@pytest.mark.book
+def test_chinese_launch_buttons_open_the_chinese_notebooks(built_book_zh):
+    url, branch = notebook_setup.repository()
+    repo = url.removeprefix("https://github.com/")
+    for english in translate_notebooks.sources():
+        page = english.relative_to(ROOT).with_suffix("").as_posix()
+        html = (built_book_zh / f"{page}.html").read_text(encoding="utf-8")
+        colab = (
+            f"https://colab.research.google.com/github/{repo}/blob/{branch}/zh/{page}"
+        )
+        assert colab + ".ipynb" in html, f"{page}: no Colab button for zh/{page}.ipynb"
+        binder = re.search(r'href="(https://mybinder\.org/v2/gh/[^"]+)"', html)
+        assert binder and f"zh/{page}.ipynb" in binder.group(1)
+        download = built_book_zh / "_sources" / f"{page}.ipynb"
+        assert download.read_bytes() == translate_notebooks.target(english).read_bytes()
+
+
+@pytest.mark.book
+@pytest.mark.parametrize(
+    "word, page", [("反向传播", "book/02-backprop"), ("注意力", "book/05-attention")]
+)
+def test_chinese_search_finds_the_chapter(built_book_zh, word, page):
+    text = (built_book_zh / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    docs = set()
+    for kind in ("terms", "titleterms"):
+        found = index[kind].get(word, [])
+        docs.update([found] if isinstance(found, int) else found)
+    assert index["docnames"].index(page) in docs, (
+        f"searching {word} does not find {page}"
+    )

@@ -129,7 +129,9 @@ def search_dictionary() -> Path:
     return path
 
 
-def _sphinx(builder: str, outdir: Path, doctrees: Path, extra: dict | None = None):
+def _sphinx(
+    builder: str, outdir: Path, doctrees: Path, extra: dict | None = None, strict=False
+):
     from jupyter_book.sphinx import build_sphinx
 
     confoverrides = {"external_toc_path": "_toc.yml", "latex_individualpages": False}
@@ -143,6 +145,10 @@ def _sphinx(builder: str, outdir: Path, doctrees: Path, extra: dict | None = Non
         doctreedir=doctrees,
         builder=builder,
         quiet=True,
+        # as the English book's test build: every warning an error, all reported
+        warningiserror=strict,
+        keep_going=strict,
+        freshenv=strict,
     )
 
 
@@ -207,9 +213,11 @@ def fill_untranslatable(path: Path) -> int:
 
 
 def build(strict: bool = False) -> Path:
-    """The Chinese book in ``_build/html/zh_CN``, beside the English one."""
-    extra = overrides()
-    status = _sphinx("html", HTML_ZH, ROOT / "_build" / f".doctrees-{LANGUAGE}", extra)
+    """The Chinese book in ``_build/html/zh_CN``, beside the English one (``strict``:
+    from scratch, nitpicky, every warning an error)."""
+    extra = overrides() | ({"nitpicky": True} if strict else {})
+    doctrees = ROOT / "_build" / f".doctrees-{LANGUAGE}"
+    status = _sphinx("html", HTML_ZH, doctrees, extra, strict)
     if status:
         sys.exit(f"the Chinese book build failed ({status})")
     # The download button offers the page's source: the Chinese notebook, if any.
@@ -240,11 +248,14 @@ def status() -> list[tuple[str, int, int, int]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["extract", "build", "status"])
+    parser.add_argument(
+        "--strict", action="store_true", help="build: every warning an error"
+    )
     args = parser.parse_args(argv)
     if args.command == "extract":
         extract()
     elif args.command == "build":
-        print(f"The Chinese book is at {build() / 'index.html'}")
+        print(f"The Chinese book is at {build(args.strict) / 'index.html'}")
     if args.command in ("extract", "status"):
         rows = status()
         rows.append(("all", *(sum(row[k] for row in rows) for k in (1, 2, 3))))
