@@ -17,17 +17,25 @@ from hypothesis.extra import numpy as hnp
 
 from dlbook.data import (
     DATASETS,
+    PAD,
+    UNKNOWN,
     DataIntegrityError,
     DataNotFoundError,
     IDXFormatError,
+    encode_words,
     fetch,
     load_airline_passengers,
     load_fashion_mnist,
     load_mnist,
+    load_speakers,
     load_tinyshakespeare,
     parse_idx,
     read_idx,
     sha256_of,
+    speeches_of,
+    split_of,
+    tokenize,
+    word_vocabulary,
 )
 
 # Label counts per class, from shared/data/README.md.
@@ -465,3 +473,60 @@ def test_no_test_downloads_by_accident(online):
     # The autouse guard in conftest.py turns an unfaked download into an error.
     with pytest.raises(DataNotFoundError, match="a test tried to download"):
         fetch("tinyshakespeare", "input.txt")
+
+
+# ---- speaker attribution (chapters 4 and 5) ----
+
+PLAY = "\n\n".join(
+    f"{name}:\nline one of speech {i}\nline two"
+    for i, name in enumerate("ABACABDA" * 30)
+)
+
+
+def test_speeches_of_reads_name_blocks_only():
+    text = "ALICE:\nHello there\nfriend\n\nStage directions without a name\n\nBOB:\nBye"
+    assert speeches_of(text) == [("ALICE", "Hello there friend"), ("BOB", "Bye")]
+
+
+def test_split_of_cuts_sections_with_gaps():
+    parts = [split_of(i) for i in range(200)]
+    assert parts[:3] == [None] * 3 and parts[37:43] == [None] * 6
+    assert parts[3:37] == ["train"] * 34
+    assert set(parts[123:157]) == {"val"} and set(parts[163:197]) == {"test"}
+
+
+def test_load_speakers_on_a_small_play():
+    data = load_speakers(n_speakers=2, text=PLAY)
+    assert data.speakers == ("A", "B") and data.n_speeches == 240
+    rows = [row for part in data.splits.values() for row in part]
+    assert {label for label, _ in rows} == {0, 1}
+    # every kept speech is a speech of A or B at an index split_of assigns
+    kept = [i for i, name in enumerate("ABACABDA" * 30) if name in "AB" and split_of(i)]
+    assert len(rows) == len(kept)
+
+
+def test_vocabulary_and_encoding():
+    rows = [(0, "The cat, the CAT's hat"), (1, "a dog")]
+    vocabulary = word_vocabulary(rows, min_count=2)
+    assert vocabulary == {"the": 2}
+    ids, labels = encode_words(rows + [(1, "the " * 5)], vocabulary, max_words=3)
+    assert ids.dtype == np.int64 and ids.shape == (3, 3)
+    assert ids.tolist() == [[2, UNKNOWN, 2], [UNKNOWN, UNKNOWN, PAD], [2, 2, 2]]
+    assert labels.tolist() == [0, 1, 1]
+    assert tokenize("Don't STOP, Romeo!") == ["don't", "stop", "romeo"]
+
+
+def test_speakers_of_tiny_shakespeare(offline_data):
+    # the counts chapters 4 and 5 print
+    data = load_speakers()
+    assert data.n_speeches == 7095
+    assert data.speakers == (
+        "GLOUCESTER",
+        "DUKE VINCENTIO",
+        "MENENIUS",
+        "ROMEO",
+        "PETRUCHIO",
+    )
+    sizes = {part: len(rows) for part, rows in data.splits.items()}
+    assert sizes == {"train": 423, "val": 135, "test": 176}
+    assert len(word_vocabulary(data.splits["train"])) + 2 == 1082

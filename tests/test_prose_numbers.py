@@ -11,116 +11,21 @@ read in the cell's metadata::
 
 Not counted as numbers: equation and section references such as ``(5.6)`` or
 ``section 5.3``, version strings (``2.13.0``), and anything inside a code span.
+
+The rule is implemented once, in :mod:`tools.claims`, whose command prints each
+notebook's claims beside the cell that backs them
+(``python -m tools.claims book/NAME.ipynb``).
 """
 
 from __future__ import annotations
 
-import json
-import re
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from tools.claims import backed_by_output, prose_numbers, unbacked
 from tools.repository import book_notebooks
-
-# A decimal number as prose writes it: digits, a point, digits; a thousands comma
-# allowed before the point ("1,234.5"); not part of a dotted version or reference.
-PROSE_NUMBER = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)\.(\d+)(?![\w.]*\d)(?: million\b)?"
-)
-# What outputs print: integers, decimals, scientific notation.
-OUTPUT_NUMBER = re.compile(r"[-+]?\d[\d,]*\.?\d*(?:[eE][-+]?\d+)?")
-# References to equations, sections, chapters, figures and tables, not measurements.
-REFERENCE = re.compile(
-    r"(?:\(\d+\.\d+\)"
-    r"|(?:[Ss]ection|[Cc]hapter|[Ff]igure|[Tt]able|[Ee]quation|§)s?\s+\d+\.\d+"
-    r"|^#+\s*\d+\.\d+"
-    r"|\d+\.\d+\)?\s*[-–]\s*\(\d+\.\d+\))",
-    re.MULTILINE,
-)
-CODE_SPAN = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
-MATH_TAG = re.compile(r"\\tag\{[^}]*\}")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*(])|\n\s*\n")
-
-
-def _text(cell: dict) -> str:
-    source = cell["source"]
-    return source if isinstance(source, str) else "".join(source)
-
-
-def output_numbers(cells: list[dict]) -> list[Decimal]:
-    """Every number any output of the notebook prints (text only)."""
-    found = []
-    for cell in cells:
-        for output in cell.get("outputs", []):
-            texts = [output.get("text", "")]
-            texts.append(output.get("data", {}).get("text/plain", ""))
-            texts.append(output.get("data", {}).get("text/html", ""))
-            for text in texts:
-                text = text if isinstance(text, str) else "".join(text)
-                for token in OUTPUT_NUMBER.findall(text):
-                    # "2.55e+06" backs "2.55 × 10^6" too: keep its mantissa as well
-                    for part in {token, re.split("[eE]", token)[0]}:
-                        try:
-                            found.append(Decimal(part.replace(",", "")))
-                        except InvalidOperation:
-                            continue
-    return found
-
-
-def _rounded(value: Decimal, places: int) -> set[Decimal]:
-    quantum = Decimal(1).scaleb(-places)
-    modes = (ROUND_HALF_UP, ROUND_HALF_EVEN)
-    return {value.quantize(quantum, rounding=mode) for mode in modes}
-
-
-def backed_by_output(
-    number: Decimal, places: int, outputs: list[Decimal], unit: Decimal = Decimal(1)
-) -> bool:
-    """``number`` (written with ``places`` decimals, in ``unit``s: 10**6 for "3.3
-    million") rounds from a printed value, as is or as a percentage of a printed
-    fraction (or a printed percentage's fraction)."""
-    for value in outputs:
-        value = value / unit
-        for scaled in (value, value * 100, value / 100):
-            if number.copy_abs() in _rounded(scaled.copy_abs(), places):
-                return True
-    return False
-
-
-def prose_numbers(markdown: str) -> list[tuple[str, str]]:
-    """``(number as written, its sentence)`` for each decimal number of the prose; a
-    number followed by "million" keeps that word."""
-    text = MATH_TAG.sub("", CODE_SPAN.sub(" ", markdown))
-    if text.lstrip().startswith("## References") or "{bibliography}" in text:
-        return []
-    found = []
-    for sentence in SENTENCE_END.split(REFERENCE.sub(" ", text)):
-        for match in PROSE_NUMBER.finditer(sentence):
-            found.append((match.group(0), sentence))
-    return found
-
-
-def unbacked(path: Path) -> list[str]:
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    outputs = output_numbers(cells)
-    problems = []
-    for index, cell in enumerate(cells):
-        if cell["cell_type"] != "markdown":
-            continue
-        reasons = cell.get("metadata", {}).get("prose_numbers", {})
-        for written, sentence in prose_numbers(_text(cell)):
-            if written in reasons or "{cite}" in sentence:
-                continue
-            plain, millions = written.replace(",", ""), written.endswith(" million")
-            plain = plain.removesuffix(" million")
-            places = len(plain.split(".")[1])
-            unit = Decimal(10**6) if millions else Decimal(1)
-            if not backed_by_output(Decimal(plain), places, outputs, unit):
-                context = " ".join(sentence.split())
-                problems.append(f"cell {index}: {written} in {context[:160]!r}")
-    return problems
 
 
 @pytest.mark.parametrize("path", book_notebooks(), ids=lambda p: p.name)

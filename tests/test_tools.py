@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-from tools import repository, run_times
+from tools import claims, repository, run_times
 from tools.execute_notebooks import run_notebook
 
 
@@ -161,3 +161,48 @@ def test_write_makes_the_book_state_the_recorded_run_times(tmp_path, monkeypatch
     before = run_times.INTRO.read_text(encoding="utf-8").split(run_times.TABLE_HEADER)
     after = intro.read_text(encoding="utf-8").split(run_times.TABLE_HEADER)
     assert after[0] == before[0]
+
+
+def test_claims_name_the_cell_that_prints_each_number_or_its_source(tmp_path, capsys):
+    """`python -m tools.claims`: each decimal of the prose beside the output that
+    prints it (the nearest such cell), its citation or its metadata reason; an
+    unbacked number makes the command fail."""
+    printing = nbformat.v4.new_code_cell(
+        "...", outputs=[nbformat.v4.new_output("stream", text="accuracy 0.9818\n")]
+    )
+    far = nbformat.v4.new_code_cell(
+        "...", outputs=[nbformat.v4.new_output("stream", text="loss 2.0394 | 0.98\n")]
+    )
+    prose = nbformat.v4.new_markdown_cell(
+        "It reaches 98.2% in this run, a loss of 2.04. Simard et al. report 98.4% "
+        "{cite}`simard2003best`. The chance level is 2.3. Our run took 7.7 s."
+    )
+    prose.metadata["prose_numbers"] = {"2.3": "log 10, derived in the sentence"}
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[far, printing, prose]), path)
+    found = {claim.written: claim for claim in claims.claims(path)}
+    assert list(found) == ["98.2", "2.04", "98.4", "2.3", "7.7"]
+    assert (found["98.2"].source, found["98.2"].backing_cell) == ("output", 1)
+    assert found["98.2"].evidence == "accuracy 0.9818"
+    assert (found["2.04"].source, found["2.04"].backing_cell) == ("output", 0)
+    assert (found["98.4"].source, found["98.4"].evidence) == ("cite", "simard2003best")
+    assert found["2.3"].evidence == "log 10, derived in the sentence"
+    assert not found["7.7"].backed
+    assert claims.unbacked(path) == ["cell 2: 7.7 in 'Our run took 7.7 s.'"]
+    assert claims.main([str(path)]) == 1
+    table = capsys.readouterr().out
+    assert (
+        "5 decimal numbers in the prose: 2 printed by an output, 1 cited, 1 " in table
+    )
+    assert (
+        "| 98.2 | It reaches 98.2% in this run, a loss of 2.04. | 2 | cell 1 |" in table
+    )
+    assert (
+        "| 2.04 | It reaches 98.2% in this run, a loss of 2.04. | 2 | cell 0 | "
+        in table
+    )
+    assert "loss 2.0394 \\| 0.98 |" in table  # a | of an output is escaped
+    assert "| 7.7 | Our run took 7.7 s. | 2 | **unbacked** |  |" in table
+    prose.source = "It reaches 98.2% in this run."
+    nbformat.write(nbformat.v4.new_notebook(cells=[far, printing, prose]), path)
+    assert claims.main([str(path)]) == 0

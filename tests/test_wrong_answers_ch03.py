@@ -25,6 +25,17 @@ POOL = "ch03-maxpool-backward"
 BATCHNORM = "ch03-batchnorm-backward"
 CAM = "ch03-grad-cam"
 
+# the body of two refused answers that differ in how they reach torch
+BATCHNORM_BY_TORCH = (
+    "    x_t = torch.tensor(x, requires_grad=True)\n"
+    "    gamma_t = torch.tensor(gamma, requires_grad=True)\n"
+    "    beta_t = torch.zeros_like(gamma_t, requires_grad=True)\n"
+    "    y = torch.nn.functional.batch_norm(\n"
+    "        x_t, None, None, gamma_t, beta_t, training=True, eps=eps\n"
+    "    )\n"
+    "    y.backward(torch.tensor(grad_out))\n"
+    "    return x_t.grad.numpy(), gamma_t.grad.numpy(), beta_t.grad.numpy()\n"
+)
 SIZE_FORMULA = "(size + 2 * padding - span) // stride + 1"
 LOOPS_WINDOW = "n, :, i * stride : i * stride + kh, j * stride : j * stride + kw"
 IM2COL_ORDER = "windows.transpose(1, 4, 5, 0, 2, 3)"
@@ -303,27 +314,11 @@ WRONG = {
         "torch's autograd": (
             "def batchnorm_backward(x, gamma, grad_out, eps):\n"
             "    import torch\n"
-            "\n"
-            "    x_t = torch.tensor(x, requires_grad=True)\n"
-            "    gamma_t = torch.tensor(gamma, requires_grad=True)\n"
-            "    beta_t = torch.zeros_like(gamma_t, requires_grad=True)\n"
-            "    y = torch.nn.functional.batch_norm(\n"
-            "        x_t, None, None, gamma_t, beta_t, training=True, eps=eps\n"
-            "    )\n"
-            "    y.backward(torch.tensor(grad_out))\n"
-            "    return x_t.grad.numpy(), gamma_t.grad.numpy(), beta_t.grad.numpy()\n"
+            "\n" + BATCHNORM_BY_TORCH
         ),
         "torch through __import__": (
             "def batchnorm_backward(x, gamma, grad_out, eps):\n"
-            '    torch = __import__("torch")\n'
-            "    x_t = torch.tensor(x, requires_grad=True)\n"
-            "    gamma_t = torch.tensor(gamma, requires_grad=True)\n"
-            "    beta_t = torch.zeros_like(gamma_t, requires_grad=True)\n"
-            "    y = torch.nn.functional.batch_norm(\n"
-            "        x_t, None, None, gamma_t, beta_t, training=True, eps=eps\n"
-            "    )\n"
-            "    y.backward(torch.tensor(grad_out))\n"
-            "    return x_t.grad.numpy(), gamma_t.grad.numpy(), beta_t.grad.numpy()\n"
+            '    torch = __import__("torch")\n' + BATCHNORM_BY_TORCH
         ),
         "the package's BatchNorm": (
             "def batchnorm_backward(x, gamma, grad_out, eps):\n"

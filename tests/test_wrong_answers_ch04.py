@@ -35,6 +35,23 @@ TEMPERATURE = "ch04-temperature"
 NAIVE_SIGMOID = "sig = lambda v: 1 / (1 + np.exp(-v))"
 STABLE_SIGMOID = "sig = lambda v: 0.5 * (1 + np.tanh(0.5 * v))"
 
+# the body of two refused answers that differ in how they reach the package's backward
+LSTM_BY_THE_PACKAGE = """    H = h_prev.shape[1]
+    a = x @ W_x + h_prev @ W_h + b
+    gates = 0.5 * (1 + np.tanh(0.5 * a))
+    gates[:, 2 * H : 3 * H] = np.tanh(a[:, 2 * H : 3 * H])
+    c = gates[:, H : 2 * H] * c_prev + gates[:, :H] * gates[:, 2 * H : 3 * H]
+    grad_a, dc_prev = backward(grad_h, grad_c, c_prev, gates, c)
+    return (
+        grad_a @ W_x.T,
+        grad_a @ W_h.T,
+        dc_prev,
+        x.T @ grad_a,
+        h_prev.T @ grad_a,
+        grad_a.sum(axis=0),
+    )
+"""
+
 WRONG = {
     STEP: {
         "tanh derivative 1 - h": mutate(STEM, STEP, "(1 - h**2)", "(1 - h)"),
@@ -393,43 +410,16 @@ import dlbook.scratch.rnn
 
 
 def lstm_cell_backward(grad_h, grad_c, x, h_prev, c_prev, W_x, W_h, b):
-    H = h_prev.shape[1]
-    a = x @ W_x + h_prev @ W_h + b
-    gates = 0.5 * (1 + np.tanh(0.5 * a))
-    gates[:, 2 * H : 3 * H] = np.tanh(a[:, 2 * H : 3 * H])
-    c = gates[:, H : 2 * H] * c_prev + gates[:, :H] * gates[:, 2 * H : 3 * H]
-    grad_a, dc_prev = dlbook.scratch.rnn.lstm_cell_backward(
-        grad_h, grad_c, c_prev, gates, c
-    )
-    return (
-        grad_a @ W_x.T,
-        grad_a @ W_h.T,
-        dc_prev,
-        x.T @ grad_a,
-        h_prev.T @ grad_a,
-        grad_a.sum(axis=0),
-    )
-""",
+    backward = dlbook.scratch.rnn.lstm_cell_backward
+"""
+        + LSTM_BY_THE_PACKAGE,
         "the chapter's backward via getattr on an in-function import": """
 def lstm_cell_backward(grad_h, grad_c, x, h_prev, c_prev, W_x, W_h, b):
     from dlbook import scratch
 
-    H = h_prev.shape[1]
-    a = x @ W_x + h_prev @ W_h + b
-    gates = 0.5 * (1 + np.tanh(0.5 * a))
-    gates[:, 2 * H : 3 * H] = np.tanh(a[:, 2 * H : 3 * H])
-    c = gates[:, H : 2 * H] * c_prev + gates[:, :H] * gates[:, 2 * H : 3 * H]
     backward = getattr(getattr(scratch, "rnn"), "lstm_cell_backward")
-    grad_a, dc_prev = backward(grad_h, grad_c, c_prev, gates, c)
-    return (
-        grad_a @ W_x.T,
-        grad_a @ W_h.T,
-        dc_prev,
-        x.T @ grad_a,
-        h_prev.T @ grad_a,
-        grad_a.sum(axis=0),
-    )
-""",
+"""
+        + LSTM_BY_THE_PACKAGE,
     },
     TEMPERATURE: {
         "no max shift": mutate(

@@ -23,7 +23,9 @@ import hashlib
 import io
 import math
 import os
+import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,14 +36,23 @@ __all__ = [
     "DataIntegrityError",
     "DataNotFoundError",
     "IDXFormatError",
+    "PAD",
+    "UNKNOWN",
+    "Speakers",
+    "encode_words",
     "fetch",
     "load_airline_passengers",
     "load_fashion_mnist",
     "load_mnist",
+    "load_speakers",
     "load_tinyshakespeare",
     "parse_idx",
     "read_idx",
     "sha256_of",
+    "speeches_of",
+    "split_of",
+    "tokenize",
+    "word_vocabulary",
 ]
 
 ENV_DATA = "DLBOOK_DATA"
@@ -358,6 +369,83 @@ FASHION_MNIST_CLASSES = (
 def load_tinyshakespeare() -> str:
     """The Tiny Shakespeare corpus (1,115,394 characters) as one string."""
     return fetch("tinyshakespeare", "input.txt").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Speakers:
+    """Speaker attribution on Tiny Shakespeare (chapters 4 and 5).
+
+    ``speakers`` are the most frequent speakers, most frequent first; ``splits`` maps
+    ``"train"``, ``"val"`` and ``"test"`` to lists of ``(speaker index, speech)``;
+    ``n_speeches`` counts every speech of the corpus, all speakers.
+    """
+
+    speakers: tuple[str, ...]
+    splits: dict[str, list[tuple[int, str]]]
+    n_speeches: int
+
+
+def speeches_of(text: str) -> list[tuple[str, str]]:
+    """``(speaker, words)`` for each block of ``text`` that starts with ``NAME:``."""
+    speeches = []
+    for block in text.strip().split("\n\n"):
+        lines = block.split("\n")
+        if len(lines) > 1 and lines[0].endswith(":"):
+            speeches.append((lines[0][:-1], " ".join(lines[1:])))
+    return speeches
+
+
+def split_of(index: int, section: int = 40, gap: int = 3) -> str | None:
+    """The split of the ``index``-th speech: the play is cut into sections of
+    ``section`` speeches, every fifth section but one for validation, every fifth for
+    test, the rest for training; the ``gap`` speeches at each end of a section belong
+    to none, so that no dialogue runs across a split."""
+    number, position = divmod(index, section)
+    if position < gap or position >= section - gap:
+        return None  # the buffer between sections
+    return {3: "val", 4: "test"}.get(number % 5, "train")
+
+
+def load_speakers(n_speakers: int = 5, text: str | None = None) -> Speakers:
+    """The speeches of the ``n_speakers`` most frequent speakers of Tiny Shakespeare,
+    split by position in the play (:func:`split_of`), with the speaker as the label."""
+    speeches = speeches_of(load_tinyshakespeare() if text is None else text)
+    counts = Counter(name for name, _ in speeches)
+    speakers = tuple(name for name, _ in counts.most_common(n_speakers))
+    splits: dict[str, list[tuple[int, str]]] = {"train": [], "val": [], "test": []}
+    for index, (name, words) in enumerate(speeches):
+        part = split_of(index)
+        if name in speakers and part is not None:
+            splits[part].append((speakers.index(name), words))
+    return Speakers(speakers, splits, len(speeches))
+
+
+PAD, UNKNOWN = 0, 1  # the word ids of padding and of words not in the vocabulary
+
+
+def tokenize(words: str) -> list[str]:
+    """Lower-case words (letters and apostrophes)."""
+    return re.findall(r"[a-z']+", words.lower())
+
+
+def word_vocabulary(rows: list[tuple[int, str]], min_count: int = 2) -> dict[str, int]:
+    """Ids from 2 up for the words seen ``min_count`` times or more in ``rows``
+    (training rows only: a word seen less often becomes ``UNKNOWN``)."""
+    counts = Counter(word for _, words in rows for word in tokenize(words))
+    kept = sorted(word for word, count in counts.items() if count >= min_count)
+    return {word: i + 2 for i, word in enumerate(kept)}
+
+
+def encode_words(
+    rows: list[tuple[int, str]], vocabulary: dict[str, int], max_words: int = 80
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, labels)``: ``ids`` of shape ``(len(rows), max_words)``, each speech's
+    first ``max_words`` word ids then ``PAD``; ``labels`` the speaker indices."""
+    ids = np.full((len(rows), max_words), PAD, dtype=np.int64)
+    for n, (_, words) in enumerate(rows):
+        tokens = [vocabulary.get(word, UNKNOWN) for word in tokenize(words)][:max_words]
+        ids[n, : len(tokens)] = tokens
+    return ids, np.array([label for label, _ in rows], dtype=np.int64)
 
 
 def load_airline_passengers() -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,311 @@
+"""Every quantitative claim of a notebook's prose, and the cell whose output backs it.
+
+    python -m tools.claims                        # every notebook of the book
+    python -m tools.claims book/02-backprop.ipynb # one or more notebooks
+
+prints, per notebook, a Markdown table: each decimal number written in a Markdown
+cell (``1.646``, ``98.1%``, ``28.9×``, ``3.3 million``), the sentence it stands in,
+the cell it stands in, and its source: the code cell whose output prints it at the
+precision written (rounding allowed; a percentage may print as a fraction), or the
+citation (``{cite}``) in its sentence, or the reason given in the cell's metadata::
+
+    "metadata": {"prose_numbers": {"0.5": "the MSE of predicting 0, derived in (4.9)"}}
+
+A number with none of these is *unbacked*: the command then exits with status 1, and
+``tests/test_prose_numbers.py`` (which imports :func:`unbacked` from here, so the rule
+has one implementation) fails for that notebook.
+
+Not counted as numbers: equation and section references such as ``(5.6)`` or
+``section 5.3``, version strings (``2.13.0``), and anything inside a code span. Cell
+indices are 0-based over all cells. Where several outputs print a number, the table
+names the nearest code cell (the earlier of two equally near); any of them backs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+
+from tools.repository import book_notebooks, relative
+
+# A decimal number as prose writes it: digits, a point, digits; a thousands comma
+# allowed before the point ("1,234.5"); not part of a dotted version or reference.
+PROSE_NUMBER = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)\.(\d+)(?![\w.]*\d)(?: million\b)?"
+)
+# What outputs print: integers, decimals, scientific notation.
+OUTPUT_NUMBER = re.compile(r"[-+]?\d[\d,]*\.?\d*(?:[eE][-+]?\d+)?")
+# References to equations, sections, chapters, figures and tables, not measurements.
+REFERENCE = re.compile(
+    r"(?:\(\d+\.\d+\)"
+    r"|(?:[Ss]ection|[Cc]hapter|[Ff]igure|[Tt]able|[Ee]quation|§)s?\s+\d+\.\d+"
+    r"|^#+\s*\d+\.\d+"
+    r"|\d+\.\d+\)?\s*[-–]\s*\(\d+\.\d+\))",
+    re.MULTILINE,
+)
+CODE_SPAN = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
+MATH_TAG = re.compile(r"\\tag\{[^}]*\}")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*(])|\n\s*\n")
+CITATION = re.compile(r"\{cite(?::\w+)?\}`([^`]*)`")
+CITE_ROLE = re.compile(
+    r"\{cite(?::\w+)?\}"
+)  # a citation once CODE_SPAN blanked its keys
+MILLION = Decimal(10**6)
+KINDS = ("output", "cite", "metadata", "")  # what backs a claim; "" nothing
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A number an output prints: its value, its code cell, the output's line, where
+    the number starts in that line, and the number as printed."""
+
+    value: Decimal
+    cell: int
+    line: str
+    start: int = 0
+    token: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A decimal number of the prose and what backs it.
+
+    ``source`` is ``"output"`` (``backing_cell`` printed it; ``evidence`` is that
+    output's line), ``"cite"`` (``evidence``: the citation keys), ``"metadata"``
+    (``evidence``: the reason in the cell's metadata) or ``""`` (unbacked). ``at`` and
+    ``evidence_at`` are where the number starts in ``sentence`` and in ``evidence``.
+    """
+
+    written: str
+    sentence: str
+    cell: int
+    source: str
+    backing_cell: int | None = None
+    evidence: str = ""
+    at: int = 0
+    evidence_at: int = 0
+
+    @property
+    def backed(self) -> bool:
+        return bool(self.source)
+
+
+def cell_text(cell: dict) -> str:
+    source = cell["source"]
+    return source if isinstance(source, str) else "".join(source)
+
+
+def printed_numbers(cells: list[dict]) -> list[Printed]:
+    """Every number any output of the notebook prints (text only), with its cell."""
+    found = []
+    for index, cell in enumerate(cells):
+        for output in cell.get("outputs", []):
+            texts = [output.get("text", "")]
+            texts.append(output.get("data", {}).get("text/plain", ""))
+            texts.append(output.get("data", {}).get("text/html", ""))
+            for text in texts:
+                text = text if isinstance(text, str) else "".join(text)
+                for line in text.splitlines():
+                    for match in OUTPUT_NUMBER.finditer(line):
+                        token = match.group(0)
+                        # "2.55e+06" backs "2.55 × 10^6" too: keep its mantissa too
+                        for part in {token, re.split("[eE]", token)[0]}:
+                            try:
+                                value = Decimal(part.replace(",", ""))
+                            except InvalidOperation:
+                                continue
+                            printed = Printed(value, index, line, match.start(), token)
+                            found.append(printed)
+    return found
+
+
+def output_numbers(cells: list[dict]) -> list[Decimal]:
+    """Every number any output of the notebook prints (text only)."""
+    return [printed.value for printed in printed_numbers(cells)]
+
+
+def _rounded(value: Decimal, places: int) -> set[Decimal]:
+    quantum = Decimal(1).scaleb(-places)
+    modes = (ROUND_HALF_UP, ROUND_HALF_EVEN)
+    return {value.quantize(quantum, rounding=mode) for mode in modes}
+
+
+def rounds_from(
+    number: Decimal, places: int, value: Decimal, unit: Decimal = Decimal(1)
+) -> bool:
+    """``number`` (written with ``places`` decimals, in ``unit``s: 10**6 for "3.3
+    million") rounds from the printed ``value``, as is or as a percentage of a printed
+    fraction (or a printed percentage's fraction)."""
+    value = value / unit
+    for scaled in (value, value * 100, value / 100):
+        if number.copy_abs() in _rounded(scaled.copy_abs(), places):
+            return True
+    return False
+
+
+def backed_by_output(
+    number: Decimal,
+    places: int,
+    outputs: Iterable[Decimal],
+    unit: Decimal = Decimal(1),
+) -> bool:
+    """Whether a printed value of ``outputs`` backs ``number`` (:func:`rounds_from`)."""
+    return any(rounds_from(number, places, value, unit) for value in outputs)
+
+
+def _prose_matches(markdown: str) -> list[tuple[re.Match, str, str]]:
+    """Each decimal number of the prose: its match in its sentence, the sentence,
+    and the keys of the sentence's citations."""
+    text = MATH_TAG.sub("", CODE_SPAN.sub(" ", markdown))
+    if text.lstrip().startswith("## References") or "{bibliography}" in text:
+        return []
+    # the keys of each citation, in order (CODE_SPAN blanks them in the text)
+    keys = CITATION.findall(re.sub(r"```.*?```", " ", markdown, flags=re.DOTALL))
+    sentences = SENTENCE_END.split(REFERENCE.sub(" ", text))
+    if len(keys) != sum(len(CITE_ROLE.findall(s)) for s in sentences):
+        keys = []  # a citation written inside code: no keys rather than wrong ones
+    found = []
+    for sentence in sentences:
+        cited = [keys.pop(0) for _ in CITE_ROLE.findall(sentence) if keys]
+        for match in PROSE_NUMBER.finditer(sentence):
+            found.append((match, sentence, ", ".join(cited)))
+    return found
+
+
+def prose_numbers(markdown: str) -> list[tuple[str, str]]:
+    """``(number as written, its sentence)`` for each decimal number of the prose; a
+    number followed by "million" keeps that word."""
+    return [
+        (match.group(0), sentence) for match, sentence, _ in _prose_matches(markdown)
+    ]
+
+
+def _value(written: str) -> tuple[Decimal, int, Decimal]:
+    """A number as written: its value, its decimal places and its unit."""
+    plain = written.replace(",", "").removesuffix(" million")
+    unit = MILLION if written.endswith(" million") else Decimal(1)
+    return Decimal(plain), len(plain.split(".")[1]), unit
+
+
+def _closeness(written: str, printed: Printed) -> int:
+    """0: printed as written; 1: rounded from the printed value; 2: a percentage of
+    a printed fraction (or the reverse), or a mantissa."""
+    if printed.token.replace(",", "") == written.replace(",", ""):
+        return 0
+    number, places, unit = _value(written)
+    as_is = number.copy_abs() in _rounded(printed.value.copy_abs() / unit, places)
+    return 1 if as_is and "e" not in printed.token.lower() else 2
+
+
+def claims_of(cells: list[dict]) -> list[Claim]:
+    """Every decimal number of the cells' prose, with what backs it."""
+    printed = printed_numbers(cells)
+    found = []
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] != "markdown":
+            continue
+        reasons = cell.get("metadata", {}).get("prose_numbers", {})
+        for match, sentence, cited in _prose_matches(cell_text(cell)):
+            written, at = match.group(0), match.start()
+            if written in reasons:
+                claim = Claim(written, sentence, index, "metadata", None, "", at)
+                claim = replace(claim, evidence=reasons[written])
+            elif "{cite}" in sentence:
+                claim = Claim(written, sentence, index, "cite", None, cited, at)
+            else:
+                claim = Claim(written, sentence, index, "", at=at)
+                number, places, unit = _value(written)
+                backing = [
+                    p for p in printed if rounds_from(number, places, p.value, unit)
+                ]
+                if backing:  # the nearest cell, and in it the closest match
+                    best = min(
+                        backing,
+                        key=lambda p: (
+                            abs(p.cell - index),
+                            p.cell,
+                            _closeness(written, p),
+                        ),
+                    )
+                    claim = replace(
+                        claim,
+                        source="output",
+                        backing_cell=best.cell,
+                        evidence=best.line,
+                        evidence_at=best.start,
+                    )
+            found.append(claim)
+    return found
+
+
+def claims(path: Path) -> list[Claim]:
+    """Every decimal number of the notebook's prose, with what backs it."""
+    return claims_of(json.loads(Path(path).read_text(encoding="utf-8"))["cells"])
+
+
+def unbacked(path: Path) -> list[str]:
+    """One line per number of the notebook's prose that nothing backs."""
+    problems = []
+    for claim in claims(path):
+        if not claim.backed:
+            context = " ".join(claim.sentence.split())
+            problems.append(f"cell {claim.cell}: {claim.written} in {context[:160]!r}")
+    return problems
+
+
+def excerpt(text: str, at: int = 0, width: int = 90) -> str:
+    """About ``width`` characters of ``text`` around position ``at``, on one line,
+    ready for a Markdown table cell."""
+    before = " ".join(text[:at].split()) + (
+        " " if text[:at].endswith((" ", "\n")) else ""
+    )
+    joined = (before + " ".join(text[at:].split())).strip()
+    start = max(0, min(len(before) - width // 3, len(joined) - width))
+    cut = joined[start : start + width]
+    cut = ("…" if start else "") + cut + ("…" if start + width < len(joined) else "")
+    return cut.replace("|", "\\|")
+
+
+def table(path: Path) -> str:
+    """The notebook's claims as a Markdown section: a count, then one row each."""
+    found = claims(path)
+    counts = {kind: sum(c.source == kind for c in found) for kind in KINDS}
+    lines = [
+        f"## {relative(Path(path))}",
+        "",
+        f"{len(found)} decimal numbers in the prose: {counts['output']} printed by an "
+        f"output, {counts['cite']} cited, {counts['metadata']} with a reason in the "
+        f"cell's metadata, {counts['']} unbacked.",
+        "",
+        "| number | sentence | prose cell | backed by | output, citation or reason |",
+        "|---|---|---|---|---|",
+    ]
+    labels = {"cite": "citation", "metadata": "metadata", "": "**unbacked**"}
+    for claim in found:
+        source = labels.get(claim.source, f"cell {claim.backing_cell}")
+        lines.append(
+            f"| {claim.written} | {excerpt(claim.sentence, claim.at)} | {claim.cell} "
+            f"| {source} | {excerpt(claim.evidence, claim.evidence_at, 80)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "notebooks", nargs="*", type=Path, help="default: every notebook of the book"
+    )
+    args = parser.parse_args(argv)
+    paths = args.notebooks or book_notebooks()
+    print("\n".join(table(path) for path in paths), end="")
+    return 1 if any(unbacked(path) for path in paths) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
