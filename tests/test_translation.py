@@ -14,15 +14,17 @@ from collections import Counter
 import pytest
 
 from tools import notebook_setup, translate_notebooks
-from tools.repository import ROOT, pages
+from tools.repository import EXERCISES, ROOT, pages
 from tools.translations import (
     HTML,
     HTML_ZH,
     LANGUAGE,
     catalogue_path,
+    footer,
     glossary,
     glossary_forms,
     messages,
+    templates,
     untranslatable,
 )
 
@@ -31,11 +33,12 @@ from tools.translations import (
 # not listed here fails too, so that it is added and stays complete).
 COMPLETE = {"book/01-neurons", "book/data"}
 
-PAGES = [page for page in pages() if catalogue_path(page).is_file()]
+EXERCISE_PAGES = [f"exercises/{p.stem}" for p in sorted(EXERCISES.glob("*.ipynb"))]
+PAGES = [page for page in pages() + EXERCISE_PAGES if catalogue_path(page).is_file()]
 
 
-def test_every_page_has_a_catalogue():
-    missing = [page for page in pages() if not catalogue_path(page).is_file()]
+def test_every_page_and_exercise_notebook_has_a_catalogue():
+    missing = [p for p in pages() + EXERCISE_PAGES if not catalogue_path(p).is_file()]
     assert not missing, (
         f"no catalogue for {missing}: run python -m tools.translations extract"
     )
@@ -75,13 +78,27 @@ _LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>]+)>")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 
 
+def _role_target(role: str) -> str:
+    """A role as what it points to: {term}`梯度下降 <gradient descent>` and
+    {term}`gradient descent` both give {term}`gradient descent` (a translation
+    translates the link's text and keeps its target)."""
+    name, content = re.fullmatch(r"(\{[\w:-]+\})`([^`]*)`", role).groups()
+    target = re.search(r"<([^<>]+)>$", content)
+    return f"{name}`{target.group(1) if target else content}`"
+
+
+def _role_text(match: re.Match) -> str:
+    content = re.fullmatch(r"\{[\w:-]+\}`([^`]*)`", match.group(0)).group(1)
+    return re.sub(r"\s*<[^<>]+>$", "", content)
+
+
 def kept_parts(text: str) -> tuple[Counter, set[str]]:
-    """(the math spans, roles, code spans and link targets of a message; its numbers
-    outside them)."""
-    spans: Counter = Counter()
-    for pattern in (_MATH, _ROLE):
-        spans.update(pattern.findall(text))
-        text = pattern.sub(" ", text)
+    """(the math spans, roles (as their targets), code spans and link targets of a
+    message; its numbers outside them)."""
+    spans: Counter = Counter(_MATH.findall(text))
+    text = _MATH.sub(" ", text)
+    spans.update(_role_target(role) for role in _ROLE.findall(text))
+    text = _ROLE.sub(" ", text)
     spans.update(_CODE.findall(text))
     text = _CODE.sub(" ", text)
     for match in _LINK_TARGET.finditer(text):
@@ -93,12 +110,14 @@ def kept_parts(text: str) -> tuple[Counter, set[str]]:
 def test_kept_parts_finds_math_code_references_and_numbers():
     spans, numbers = kept_parts(
         "With $\\eta = 0.5$, `nn.Linear` and {cite}`cauchy1847methode` (1.12) "
-        "[pooch](https://www.fatiando.org/pooch/) gives 60,000 and 0.0486."
+        "[pooch](https://www.fatiando.org/pooch/) gives 60,000 and 0.0486, "
+        "by {term}`梯度下降 <gradient descent>`."
     )
     assert set(spans) == {
         "$\\eta = 0.5$",
         "`nn.Linear`",
         "{cite}`cauchy1847methode`",
+        "{term}`gradient descent`",
         "https://www.fatiando.org/pooch/",
     }
     assert numbers == {"1.12", "60,000", "0.0486"}
@@ -120,6 +139,20 @@ def test_translations_keep_numbers_formulas_code_and_references(page):
     assert not wrong, f"{page}: translations that change the original:\n" + "\n".join(
         wrong
     )
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_translations_do_not_start_with_a_block_marker(page):
+    """Sphinx parses each translation as Markdown of its own: "1. 神经元" would be
+    a list, not the title "1. Neurons" it replaces (and is dropped); write
+    "1\\. 神经元"."""
+    marker = re.compile(r"^(?:\d+[.)]\s|[-*+]\s|#{1,6}\s|>)")
+    wrong = [
+        f"  {m.msgstr[:60]!r}"
+        for m in messages(page)
+        if m.translated and m.msgstr != m.msgid and marker.match(m.msgstr)
+    ]
+    assert not wrong, f"{page}: escape the marker (1\\. ...):\n" + "\n".join(wrong)
 
 
 # Glossary terms an English message may use in another sense than the glossary's,
@@ -157,7 +190,8 @@ def test_translations_use_the_glossary_terms(page):
     for message in messages(page):
         if not message.translated or message.msgstr == message.msgid:
             continue
-        english = _CODE.sub(" ", _ROLE.sub(" ", _MATH.sub(" ", message.msgid)))
+        # a {term} link counts as its text
+        english = _CODE.sub(" ", _ROLE.sub(_role_text, _MATH.sub(" ", message.msgid)))
         english = _TITLE.sub(" ", english)
         chinese = _squeeze(message.msgstr)
         for term, forms in entries:
@@ -176,6 +210,11 @@ def test_translations_use_the_glossary_terms(page):
     )
 
 
+def test_the_footer_is_translated():
+    english, chinese = footer()
+    assert chinese, f"translate the footer of _config.yml in FOOTER_ZH: {english!r}"
+
+
 def test_messages_with_nothing_to_translate_are_recognized():
     assert untranslatable("$y$, $L$, $\\eta$")
     assert untranslatable("`train-images-idx3-ubyte.gz`")
@@ -190,7 +229,11 @@ def test_the_chinese_notebooks_are_up_to_date():
     )
 
 
-@pytest.mark.parametrize("english", translate_notebooks.sources(), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "english",
+    translate_notebooks.sources(),
+    ids=lambda path: path.relative_to(ROOT).with_suffix("").as_posix(),
+)
 def test_chinese_notebook_has_the_english_code_and_outputs(english):
     chinese = translate_notebooks.target(english)
     en = json.loads(english.read_text(encoding="utf-8"))
@@ -208,7 +251,11 @@ def test_chinese_notebook_has_the_english_code_and_outputs(english):
             assert meta_a == meta_b
 
 
-@pytest.mark.parametrize("english", translate_notebooks.sources(), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "english",
+    translate_notebooks.sources(),
+    ids=lambda path: path.relative_to(ROOT).with_suffix("").as_posix(),
+)
 def test_every_translation_of_a_notebook_reaches_it(english):
     _, used, table = translate_notebooks.render(english)
     lost = [msgid for msgid in table if msgid not in used]
@@ -245,6 +292,32 @@ def test_translate_markdown_keeps_prefixes_and_joins_lines():
         "Untouched line."
     )
     assert used == set(table)
+
+
+@pytest.mark.book
+def test_the_catalogues_hold_the_messages_of_the_english_text(tmp_path):
+    """An English edit not yet in the catalogues (make translations) fails here."""
+    from babel.messages.pofile import read_po
+
+    templates(tmp_path)
+    stale = []
+    for pot in sorted(tmp_path.rglob("*.pot")):
+        page = pot.relative_to(tmp_path).with_suffix("").as_posix()
+        with pot.open("rb") as file:
+            english = {str(entry.id) for entry in read_po(file) if entry.id}
+        held = (
+            {m.msgid for m in messages(page)}
+            if catalogue_path(page).is_file()
+            else set()
+        )
+        for msgid in sorted(english - held):
+            stale.append(f"  {page}: new or changed: {msgid[:90]!r}")
+        for msgid in sorted(held - english):
+            stale.append(f"  {page}: no longer in the English: {msgid[:90]!r}")
+    assert not stale, (
+        "the catalogues do not follow the English text; run make translations, then "
+        "translate the new messages:\n" + "\n".join(stale)
+    )
 
 
 # The Chinese book, built as `make book-zh` does but with every warning an error.

@@ -13,7 +13,9 @@ untranslated or fuzzy message stays English. Figures' alt text (cell metadata
 ``mystnb.image.alt``) is translated the same way. Code cells, their outputs and the
 notebook's metadata are copied unchanged, so a Chinese notebook runs exactly as the
 English one and shows the same stored results; tests/test_translation.py checks both.
-The Colab and Binder buttons of the Chinese book open these copies.
+The Colab and Binder buttons of the Chinese book open these copies. The Chinese
+exercises, zh/exercises/NAME.ipynb, find otter's public tests through the link
+zh/exercises/tests -> exercises/tests; their graders' messages stay English.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import re
 import sys
 from pathlib import Path
 
-from tools.repository import ROOT, book_notebooks
+from tools.repository import EXERCISES, ROOT, book_notebooks
 from tools.translations import ZH, catalogue_path, translations
 
 # What may stand before a message on its first line: indentation, then a heading's #s,
@@ -116,10 +118,11 @@ def translate_notebook(english: dict, table: dict[str, str]) -> tuple[dict, set[
 
 
 def sources() -> list[Path]:
-    """The English notebooks that have a catalogue, and so a Chinese copy."""
+    """The English notebooks that have a catalogue, and so a Chinese copy: the book's
+    and the exercises' (the exercises' masters in solutions/ have none)."""
     return [
         path
-        for path in book_notebooks()
+        for path in book_notebooks() + sorted(EXERCISES.glob("*.ipynb"))
         if catalogue_path(path.relative_to(ROOT).with_suffix("").as_posix()).is_file()
     ]
 
@@ -154,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+        if english.parent == EXERCISES and not (path.parent / "tests").exists():
+            # otter's public tests, beside the Chinese exercises as beside the English
+            (path.parent / "tests").symlink_to(Path("..", "..", "exercises", "tests"))
         name = path.relative_to(ROOT)
         print(f"{name}: {len(used)} of {len(table)} translations used")
     if stale:

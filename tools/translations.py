@@ -19,13 +19,14 @@ of its notebook, ``zh/book/NAME.ipynb`` (``python -m tools.translate_notebooks``
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.repository import ROOT, pages
+from tools.repository import EXERCISES, ROOT, config, pages
 
 LANGUAGE = "zh_CN"
 LOCALES = ROOT / "locales"
@@ -41,6 +42,21 @@ ZH = ROOT / "zh"
 SEARCH_WORDS = LOCALES / LANGUAGE / "search_words.txt"
 
 TITLE_ZH = "深度学习：从第一性原理出发"
+# _config.yml's texts that are no page's messages: the footer (keyed by its English, so
+# that an English edit leaves it untranslated, and tests/test_translation.py says so).
+FOOTER_ZH = {
+    "Datasets: MNIST (CC BY-SA 3.0, LeCun, Cortes and Burges), Fashion-MNIST (MIT, "
+    "Zalando SE), Tiny Shakespeare (public domain, via Karpathy's char-rnn), airline "
+    "passengers (Box and Jenkins).": "数据集：MNIST（CC BY-SA 3.0，LeCun、Cortes 和 "
+    "Burges）、Fashion-MNIST（MIT，Zalando SE）、Tiny Shakespeare（公有领域，经由 "
+    "Karpathy 的 char-rnn）、航空乘客（Box 和 Jenkins）。"
+}
+
+
+def footer() -> tuple[str, str | None]:
+    """(the English footer, its translation or None)."""
+    english = " ".join(config()["html"]["extra_footer"].split())
+    return english, FOOTER_ZH.get(english)
 
 
 def overrides() -> dict:
@@ -50,7 +66,11 @@ def overrides() -> dict:
         "html_title": TITLE_ZH,
         "html_search_language": "zh",
         "html_search_options": {"dict": str(search_dictionary())},
-        "html_theme_options": {"path_to_docs": "zh", "search_bar_text": "搜索本书……"},
+        "html_theme_options": {
+            "path_to_docs": "zh",
+            "search_bar_text": "搜索本书……",
+            "extra_footer": footer()[1] or footer()[0],
+        },
     }
 
 
@@ -89,14 +109,19 @@ def translations(page: str) -> dict[str, str]:
 
 
 def glossary() -> list[tuple[str, str]]:
-    """(English, 中文) of every row of the glossary's table, as written there."""
+    """(English, 中文) of every entry of the glossary (``book/glossary.md``: a Sphinx
+    glossary whose definitions start with the Chinese term in bold)."""
     rows = []
+    term = None
     text = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
     for line in text.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        header = cells[0] == "English"
-        if len(cells) >= 3 and re.search(r"[\u4e00-\u9fff]", cells[1]) and not header:
-            rows.append((cells[0], cells[1]))
+        if line and not line[0].isspace() and not line.startswith((":", "`", "#")):
+            term = line.strip()
+            continue
+        chinese = re.match(r"\s+\*\*(.+?)\*\*", line)
+        if term and chinese:
+            rows.append((term, chinese.group(1)))
+        term = None
     return rows
 
 
@@ -156,7 +181,16 @@ def extract() -> None:
     """Message templates from the English book, then the catalogues updated."""
     from sphinx_intl import basic
 
-    shutil.rmtree(POT, ignore_errors=True)
+    templates(POT)
+    basic.update(str(LOCALES), str(POT), (LANGUAGE,), ignore_obsolete=True, jobs=1)
+    for path in MESSAGES.rglob("*.po"):
+        fill_untranslatable(path)
+
+
+def templates(outdir: Path) -> None:
+    """The message templates (``.pot``) of the book's pages and of the exercise
+    notebooks, extracted from the English sources into ``outdir``."""
+    shutil.rmtree(outdir, ignore_errors=True)
     # MyST-NB chooses each output's form per builder and drops every output for one
     # it does not know, such as gettext; keeping the figures makes their alt text
     # (cell metadata mystnb.image.alt) a message. Text outputs stay literal blocks.
@@ -169,13 +203,33 @@ def extract() -> None:
         ]
     }
     doctrees = ROOT / "_build" / ".doctrees-gettext"
-    status = _sphinx("gettext", POT, doctrees, keep_figures)
+    status = _sphinx("gettext", outdir, doctrees, keep_figures)
     if status:
         sys.exit(f"the gettext build failed ({status})")
-    basic.update(str(LOCALES), str(POT), (LANGUAGE,), ignore_obsolete=True, jobs=1)
-    for page in pages():
-        if catalogue_path(page).is_file():
-            fill_untranslatable(catalogue_path(page))
+    # The exercise notebooks are no pages of the book: the same builder reads them
+    # through a table of contents of their own, into exercises/NAME.pot.
+    exercises = sorted(EXERCISES.glob("*.ipynb"))
+    toc = ROOT / "_build" / "exercises-toc.yml"
+    toc.write_text(
+        json.dumps(
+            {
+                "format": "jb-book",
+                "root": f"exercises/{exercises[0].stem}",
+                "chapters": [{"file": f"exercises/{p.stem}"} for p in exercises[1:]],
+            }
+        ),
+        encoding="utf-8",
+    )
+    excluded = [p for p in config()["exclude_patterns"] if p != "exercises"]
+    extra = keep_figures | {
+        "external_toc_path": str(toc),
+        "exclude_patterns": [*excluded, "exercises/tests"],
+    }
+    status = _sphinx(
+        "gettext", outdir, doctrees.with_name(".doctrees-gettext-ex"), extra
+    )
+    if status:
+        sys.exit(f"the gettext build of the exercises failed ({status})")
 
 
 # What a message may hold that is never translated: math, code, roles with their
@@ -231,7 +285,8 @@ def build(strict: bool = False) -> Path:
 def status() -> list[tuple[str, int, int, int]]:
     """(page, messages, translated, fuzzy) for every page of the book."""
     rows = []
-    for page in pages():
+    exercises = [f"exercises/{p.stem}" for p in sorted(EXERCISES.glob("*.ipynb"))]
+    for page in pages() + exercises:
         if catalogue_path(page).is_file():
             found = messages(page)
             rows.append(
