@@ -31,7 +31,7 @@ from tools.translations import (
 # Pages whose translation is complete: each of their messages must be translated and
 # none fuzzy. The others are expected to fail that test (strict: a page completed but
 # not listed here fails too, so that it is added and stays complete).
-COMPLETE = {"book/01-neurons", "book/data"}
+COMPLETE = {"book/01-neurons", "book/data", "exercises/01-neurons"}
 
 EXERCISE_PAGES = [f"exercises/{p.stem}" for p in sorted(EXERCISES.glob("*.ipynb"))]
 PAGES = [page for page in pages() + EXERCISE_PAGES if catalogue_path(page).is_file()]
