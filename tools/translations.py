@@ -185,6 +185,9 @@ def extract() -> None:
     basic.update(str(LOCALES), str(POT), (LANGUAGE,), ignore_obsolete=True, jobs=1)
     for path in MESSAGES.rglob("*.po"):
         fill_untranslatable(path)
+    # the glossary's terms stay English in the Chinese glossary (its entries are
+    # bilingual, and the {term} links of the translations find them by these names)
+    fill_untranslatable(catalogue_path("book/glossary"), {e for e, _ in glossary()})
 
 
 def templates(outdir: Path) -> None:
@@ -246,16 +249,17 @@ def untranslatable(msgid: str) -> bool:
     return not re.search(r"[A-Za-z]{2,}", rest)
 
 
-def fill_untranslatable(path: Path) -> int:
-    """Copy each message that holds nothing to translate into its translation (the
-    Chinese page shows it as the English one does); returns how many were filled."""
+def fill_untranslatable(path: Path, keep: set[str] = frozenset()) -> int:
+    """Copy each message that holds nothing to translate, or is in ``keep``, into its
+    translation (the Chinese page shows it as the English one does); returns how many
+    were filled."""
     from babel.messages.pofile import read_po, write_po
 
     with path.open("rb") as file:
         catalog = read_po(file)
     filled = 0
     for entry in catalog:
-        if entry.id and untranslatable(str(entry.id)):
+        if entry.id and (untranslatable(str(entry.id)) or str(entry.id) in keep):
             if entry.string != entry.id or entry.fuzzy:
                 entry.string = entry.id
                 entry.flags.discard("fuzzy")
