@@ -3,12 +3,22 @@
 Display equations are not messages: Sphinx extracts ``math_block`` nodes for
 translation, but the Chinese edition shows each equation exactly as the English one, so
 they are marked untranslatable before the i18n transform runs (Locale has priority 20).
+
+The captions of the parts in the sidebar ("Foundations", ...) are messages of the root
+page, but sphinx-external-toc inserts its toctrees after the i18n transform (priority
+100), so Sphinx never translates them: TranslateTocCaptions does, from the same
+catalogue.
 """
 
 from __future__ import annotations
 
+from os import path
+
 from docutils import nodes
+from sphinx import addnodes
+from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
+from sphinx.util.i18n import docname_to_domain
 
 
 class KeepEquations(SphinxTransform):
@@ -19,6 +29,24 @@ class KeepEquations(SphinxTransform):
             node["translatable"] = False
 
 
+class TranslateTocCaptions(SphinxTransform):
+    default_priority = 101  # after sphinx_external_toc's InsertToctrees (100)
+
+    def apply(self, **kwargs) -> None:
+        if not self.config.language or self.config.language == "en":
+            return
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        dirs = [path.join(self.env.srcdir, d) for d in self.config.locale_dirs]
+        catalog, has_catalog = init_locale(dirs, self.config.language, domain)
+        if not has_catalog:
+            return
+        for toctree in self.document.findall(addnodes.toctree):
+            caption = toctree.get("caption")
+            if caption and catalog.gettext(caption) != caption:
+                toctree["caption"] = catalog.gettext(caption)
+
+
 def setup(app):
     app.add_transform(KeepEquations)
+    app.add_transform(TranslateTocCaptions)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
