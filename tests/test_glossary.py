@@ -23,7 +23,7 @@ GLOSSARY = ROOT / "book" / "glossary.md"
 # when the glossary became a Sphinx glossary). An entry that names one of them must
 # name a page whose text uses the term; once such a page has any {term} role, it is
 # held to the full rule like every other page. Empty this set when all are linked.
-PENDING_PAGES = {"practice"}
+PENDING_PAGES: set[str] = set()
 
 ROLE = re.compile(r"\{term\}`([^`]*)`")
 DOC = re.compile(r"\{doc\}`(?:[^`<]*<)?([^`>]+)>?`")
