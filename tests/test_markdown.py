@@ -8,24 +8,14 @@ with code in it goes in a colon fence (``:::{admonition} ...``) instead.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
-from tools.repository import ROOT, book_notebooks
+from tools.repository import ROOT, book_notebooks, page_markdown
 
 BACKTICK_FENCE_WITH_BACKTICK = re.compile(r"^\s*(`{3,})[^`\n]*`", re.MULTILINE)
-
-
-def markdown_of(path: Path) -> str:
-    if path.suffix == ".md":
-        return path.read_text(encoding="utf-8")
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return "\n\n".join(
-        "".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown"
-    )
 
 
 PAGES = book_notebooks() + sorted((ROOT / "book").glob("*.md"))
@@ -35,7 +25,7 @@ PAGES = book_notebooks() + sorted((ROOT / "book").glob("*.md"))
 def test_no_backtick_in_a_backtick_fence_info_string(path: Path) -> None:
     bad = [
         m.group(0).strip()
-        for m in BACKTICK_FENCE_WITH_BACKTICK.finditer(markdown_of(path))
+        for m in BACKTICK_FENCE_WITH_BACKTICK.finditer(page_markdown(path))
     ]
     assert not bad, f"{path.name}: use a colon fence (:::) for these: {bad}"
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.claims import backed_by_output, prose_numbers, unbacked
+from tools.claims import backed_by_output, printed_numbers, prose_numbers, unbacked
 from tools.repository import ROOT, book_notebooks
 
 
@@ -59,6 +59,7 @@ def test_the_check_finds_a_number_the_run_did_not_print() -> None:
 # time (ms) in a paragraph that names that notebook must be printed, with its unit, by
 # the stored run, so a re-execution that moves them fails here.
 QUOTING_PAGES = ["book/background.md", "book/faq.md"]
+UNIT_AFTER = re.compile(r"\s*(GFLOP/s|ms\b)")
 MEASURE = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)\s*(GFLOP/s|ms\b)")
 
 
@@ -66,11 +67,11 @@ def printed_measures(notebook: Path) -> dict[str, list[Decimal]]:
     """The numbers the notebook's outputs print before "GFLOP/s" and before "ms"."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     found: dict[str, list[Decimal]] = {"GFLOP/s": [], "ms": []}
-    for cell in cells:
-        for output in cell.get("outputs", []):
-            text = output.get("text") or output.get("data", {}).get("text/plain", "")
-            for number, unit in MEASURE.findall("".join(text)):
-                found[unit].append(Decimal(number))
+    for printed in printed_numbers(cells):
+        after = printed.line[printed.start + len(printed.token) :]
+        unit = UNIT_AFTER.match(after)
+        if unit:
+            found[unit.group(1)].append(printed.value)
     return found
 
 
