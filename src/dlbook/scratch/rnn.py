@@ -165,11 +165,14 @@ def lstm_backward_fast(grad, grad_h, grad_c, x, h, c, gates, tanh_c, W_x, W_h):
     i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))
     # what multiplies dL/dc_t (for i, f, g) or dL/dh_t (for o) in each gate's dL/da,
     # every step at once: sigmoid' = s (1 - s), tanh' = 1 - tanh^2 (4.14)
-    factors = np.empty_like(gates)
-    factors[..., :H] = g * i * (1 - i)
-    factors[..., H : 2 * H] = c[:-1] * f * (1 - f)
-    factors[..., 2 * H : 3 * H] = i * (1 - g**2)
-    factors[..., 3 * H :] = tanh_c * o * (1 - o)
+    factors = 1 - gates
+    factors *= gates  # s (1 - s), right for i, f, o
+    tanh_grad = factors[..., 2 * H : 3 * H]
+    np.subtract(1, np.square(g, out=tanh_grad), out=tanh_grad)  # 1 - g^2 for g
+    factors[..., :H] *= g
+    factors[..., H : 2 * H] *= c[:-1]
+    factors[..., 2 * H : 3 * H] *= i
+    factors[..., 3 * H :] *= tanh_c
     # dL/dc_t from dL/dh_t: o (1 - tanh^2 c)
     through_tanh = o * (1 - tanh_c**2)
     grad_a = np.empty_like(gates)
