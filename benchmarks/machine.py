@@ -70,7 +70,7 @@ def processor(machine: dict) -> str:
     if flags is None:
         sets = "instruction sets not recorded"
     else:
-        sets = ", ".join(name if has else f"no {name}" for name, has in flags.items())
+        sets = ", ".join(name if flags.get(name) else f"no {name}" for name in FLAGS)
     vendor = machine.get("cpu_vendor") or _vendor_from_model(machine["cpu_model"])
     return f"{machine['cpu_model']} ({vendor}; {sets})"
 
@@ -82,7 +82,7 @@ def processor_kind(machine: dict) -> str:
     vendor = machine.get("cpu_vendor") or _vendor_from_model(machine["cpu_model"])
     if flags is None:
         return f"{vendor}, {machine['cpu_model']}"
-    return ", ".join([vendor, *(name for name, has in flags.items() if has)])
+    return ", ".join([vendor, *(name for name in FLAGS if flags.get(name))])
 
 
 def _vendor_from_model(model: str) -> str:
