@@ -53,6 +53,8 @@ def test_the_check_finds_a_number_the_run_did_not_print() -> None:
     prose = "Eq. (5.6) in section 5.3; torch 2.13.0; 1.646; 3.3 million weights."
     found = [number for number, _ in prose_numbers(prose)]
     assert found == ["1.646", "3.3 million"]
+    factors = "memory x4.0, time ×3.1 (a 1.5x gain); not max2.5 or v1.2"
+    assert [number for number, _ in prose_numbers(factors)] == ["4.0", "3.1", "1.5"]
 
 
 # Pages that quote the measured introduction's committed run: every speed (GFLOP/s) and
