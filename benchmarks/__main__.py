@@ -69,6 +69,35 @@ def run_operations(operations, machine, bar) -> list[dict]:
     return rows
 
 
+def _processors(previous: dict, results: dict) -> dict:
+    """The last full run of each processor kind (:func:`machine.processor_kind`): the
+    previous file's, with this run's replacing the one of its own kind. A file from
+    before this record counts as its own machine's entry."""
+    from .machine import processor_kind
+
+    kept = dict(previous.get("processors", {}))
+    for run in (previous, results):
+        if "operations" in run and "machine" in run and not run.get("quick"):
+            kept[processor_kind(run["machine"])] = {
+                "machine": run["machine"],
+                "operations": [
+                    {
+                        key: row.get(key)
+                        for key in (
+                            "name",
+                            "ratio_fwd",
+                            "ratio_fb",
+                            "numpy_fb_s",
+                            "torch_fb_s",
+                            "target",
+                        )
+                    }
+                    for row in run["operations"]
+                ],
+            }
+    return kept
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument(
@@ -132,6 +161,7 @@ def run(args) -> int:
             results["scaling"][name] = fn()
             bar.update()
         results["targets"] = operations.TARGETS
+        results["processors"] = _processors(previous, results)
     bar.set_postfix_str("NumPy beside PyTorch")
     results["alternation"] = alternation.measure()
     # executions of earlier runs are kept; the stored runs are read afresh every time

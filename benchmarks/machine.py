@@ -27,6 +27,71 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def _cpuinfo(key: str) -> str:
+    """The first ``key : value`` of /proc/cpuinfo ("" where there is none)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.split(":", 1)[0].strip() == key:
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def cpu_vendor() -> str:
+    """``Intel``, ``AMD``, or the vendor string as the kernel reports it."""
+    vendor = _cpuinfo("vendor_id")
+    return {"GenuineIntel": "Intel", "AuthenticAMD": "AMD"}.get(vendor, vendor or "?")
+
+
+# The instruction sets that change what a float32 or bfloat16 matrix product costs on
+# a CPU: AVX2 (8 float32 lanes), AVX-512 (16), BF16 (bfloat16 dot products) and AMX
+# (Intel's matrix tiles, what makes PyTorch's bfloat16 fast on a Xeon).
+FLAGS = {
+    "AVX2": ("avx2",),
+    "AVX-512": ("avx512f",),
+    "BF16": ("avx512_bf16", "amx_bf16"),
+    "AMX": ("amx_tile",),
+}
+
+
+def cpu_flags() -> dict[str, bool]:
+    """Which of :data:`FLAGS` the processor has (all False where /proc/cpuinfo is
+    unreadable)."""
+    present = set(_cpuinfo("flags").split())
+    return {name: any(f in present for f in names) for name, names in FLAGS.items()}
+
+
+def processor(machine: dict) -> str:
+    """The processor of a run, for a reader: model, vendor and the flags that matter,
+    e.g. ``AMD EPYC (AMD; AVX2, no AVX-512, no BF16, no AMX)``."""
+    flags = machine.get("cpu_flags")
+    if flags is None:
+        sets = "instruction sets not recorded"
+    else:
+        sets = ", ".join(name if flags.get(name) else f"no {name}" for name in FLAGS)
+    vendor = machine.get("cpu_vendor") or _vendor_from_model(machine["cpu_model"])
+    return f"{machine['cpu_model']} ({vendor}; {sets})"
+
+
+def processor_kind(machine: dict) -> str:
+    """The key under which the page keeps a processor's last results: the vendor and
+    the flags (a run on another processor of the same kind replaces it)."""
+    flags = machine.get("cpu_flags")
+    vendor = machine.get("cpu_vendor") or _vendor_from_model(machine["cpu_model"])
+    if flags is None:
+        return f"{vendor}, {machine['cpu_model']}"
+    return ", ".join([vendor, *(name for name in FLAGS if flags.get(name))])
+
+
+def _vendor_from_model(model: str) -> str:
+    for vendor in ("Intel", "AMD"):
+        if vendor.lower() in model.lower():
+            return vendor
+    return "?"
+
+
 def numpy_blas() -> str:
     """NumPy's BLAS library and version, from ``np.show_config``."""
     try:
@@ -80,6 +145,8 @@ def machine_facts(quick: bool = False) -> dict:
             "%Y-%m-%d %H:%M UTC"
         ),
         "cpu_model": cpu_model(),
+        "cpu_vendor": cpu_vendor(),
+        "cpu_flags": cpu_flags(),
         "logical_cores": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "platform": platform.platform(),

@@ -87,3 +87,28 @@ def test_every_chapter_stores_its_headline_numbers():
         for h in stored:
             low, high = h["asserted"]
             assert h["ok"] and low <= h["value"] <= high, (path.name, h)
+
+
+def test_the_page_keeps_each_processor_kind_side_by_side(committed):
+    """A run on another kind of processor adds its column and keeps the other's; a
+    second run on the same kind replaces its own. Every machine is named with its
+    instruction sets (or says they were not recorded)."""
+    from benchmarks.machine import processor, processor_kind
+
+    amd = {
+        **committed["machine"],
+        "cpu_model": "AMD EPYC",
+        "cpu_vendor": "AMD",
+        "cpu_flags": {"AVX2": True, "AVX-512": False, "BF16": False, "AMX": False},
+        "date": "2099-01-01 00:00 UTC",
+    }
+    this_run = {**committed, "machine": amd, "quick": False}
+    kept = cli._processors(committed, this_run)
+    assert processor_kind(amd) in kept and processor_kind(committed["machine"]) in kept
+    assert len(kept) == len(committed.get("processors", {}) | kept)
+    assert len(cli._processors({**this_run, "processors": kept}, this_run)) == len(kept)
+    page = report.render({**this_run, "processors": kept})
+    assert "AMD EPYC (AMD; AVX2, no AVX-512, no BF16, no AMX)" == processor(amd)
+    for kind in kept.values():
+        assert processor(kind["machine"]) in page
+    assert "benchmark issue" not in page

@@ -9,21 +9,20 @@ also refuses a {term} role that names no entry; these tests need no build.)
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
 
 import pytest
 
-from tools.repository import ROOT, pages
+from tools.repository import ROOT, page_markdown, pages
 
 GLOSSARY = ROOT / "book" / "glossary.md"
 # Pages whose {term} links are still to be added (their notebooks were being rewritten
 # when the glossary became a Sphinx glossary). An entry that names one of them must
 # name a page whose text uses the term; once such a page has any {term} role, it is
 # held to the full rule like every other page. Empty this set when all are linked.
-PENDING_PAGES = {"02-backprop", "06-autoencoders", "practice"}
+PENDING_PAGES: set[str] = set()
 
 ROLE = re.compile(r"\{term\}`([^`]*)`")
 DOC = re.compile(r"\{doc\}`(?:[^`<]*<)?([^`>]+)>?`")
@@ -47,17 +46,9 @@ class Reference:
 
 
 def markdown_of(entry: str) -> str:
-    """The Markdown a reader sees on a page: the .md file, or a notebook's
-    Markdown cells."""
+    """The Markdown a reader sees on a page (``entry`` as ``_toc.yml`` names it)."""
     path = ROOT / f"{entry}.md"
-    if path.is_file():
-        return path.read_text(encoding="utf-8")
-    notebook = json.loads((ROOT / f"{entry}.ipynb").read_text(encoding="utf-8"))
-    return "\n\n".join(
-        "".join(cell["source"])
-        for cell in notebook["cells"]
-        if cell["cell_type"] == "markdown"
-    )
+    return page_markdown(path if path.is_file() else ROOT / f"{entry}.ipynb")
 
 
 @cache

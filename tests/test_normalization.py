@@ -13,8 +13,11 @@ from hypothesis import strategies as st
 from dlbook.scratch.normalization import (
     BatchNorm,
     LayerNorm,
+    channel_sum,
     layer_norm_backward,
+    layer_norm_backward_fast,
     layer_norm_forward,
+    layer_norm_forward_fast,
 )
 
 from helpers import check_gradients, property_checks, seeds, t64
@@ -157,3 +160,32 @@ def test_layer_norm_layer_writes_gradients_in_place():
     layer.backward(np.ones_like(x))
     assert layer.grads["gamma"] is grad_gamma
     np.testing.assert_allclose(layer.grads["beta"], 6.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fast_layer_norm_is_the_plain_one(dtype):
+    """layer_norm_forward_fast and layer_norm_backward_fast (what LayerNorm runs) give
+    the plain functions' numbers, in the input's precision, also into a buffer."""
+    rng = np.random.default_rng(5)
+    x, g = (rng.normal(size=(3, 4, 9)).astype(dtype) * 3 + 1 for _ in range(2))
+    gamma, beta = (rng.normal(size=9).astype(dtype) for _ in range(2))
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    out, cache = layer_norm_forward(x, gamma, beta)
+    buffer = np.empty_like(x)
+    fast_out, fast_cache = layer_norm_forward_fast(x, gamma, beta, x_hat=buffer)
+    assert fast_cache[0] is buffer and fast_out.dtype == dtype
+    np.testing.assert_allclose(fast_out, out, atol=tol)
+    for ours, theirs in zip(
+        layer_norm_backward_fast(g, fast_cache),
+        layer_norm_backward(g, cache),
+        strict=True,
+    ):
+        assert ours.dtype == dtype
+        np.testing.assert_allclose(ours, theirs, atol=tol * 10)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 2, 5), (4, 3, 10)])
+def test_channel_sum_is_the_sum_over_every_axis_but_the_channels(shape):
+    x = np.random.default_rng(6).normal(size=shape)
+    axes = tuple(a for a in range(len(shape)) if a != 1)
+    np.testing.assert_allclose(channel_sum(x), x.sum(axis=axes), atol=1e-12)

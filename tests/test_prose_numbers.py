@@ -19,13 +19,15 @@ notebook's claims beside the cell that backs them
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from tools.claims import backed_by_output, prose_numbers, unbacked
-from tools.repository import book_notebooks
+from tools.claims import backed_by_output, printed_numbers, prose_numbers, unbacked
+from tools.repository import ROOT, book_notebooks
 
 
 @pytest.mark.parametrize("path", book_notebooks(), ids=lambda p: p.name)
@@ -51,3 +53,49 @@ def test_the_check_finds_a_number_the_run_did_not_print() -> None:
     prose = "Eq. (5.6) in section 5.3; torch 2.13.0; 1.646; 3.3 million weights."
     found = [number for number, _ in prose_numbers(prose)]
     assert found == ["1.646", "3.3 million"]
+    factors = "memory x4.0, time ×3.1 (a 1.5x gain); not max2.5 or v1.2"
+    assert [number for number, _ in prose_numbers(factors)] == ["4.0", "3.1", "1.5"]
+
+
+# Pages that quote the measured introduction's committed run: every speed (GFLOP/s) and
+# time (ms) in a paragraph that names that notebook must be printed, with its unit, by
+# the stored run, so a re-execution that moves them fails here.
+QUOTING_PAGES = ["book/background.md", "book/faq.md"]
+UNIT_AFTER = re.compile(r"\s*(GFLOP/s|ms\b)")
+MEASURE = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)\s*(GFLOP/s|ms\b)")
+
+
+def printed_measures(notebook: Path) -> dict[str, list[Decimal]]:
+    """The numbers the notebook's outputs print before "GFLOP/s" and before "ms"."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    found: dict[str, list[Decimal]] = {"GFLOP/s": [], "ms": []}
+    for printed in printed_numbers(cells):
+        after = printed.line[printed.start + len(printed.token) :]
+        unit = UNIT_AFTER.match(after)
+        if unit:
+            found[unit.group(1)].append(printed.value)
+    return found
+
+
+@pytest.mark.parametrize("page", QUOTING_PAGES)
+def test_pages_quote_the_measured_introductions_run(page: str) -> None:
+    printed = printed_measures(ROOT / "book/intro-measured.ipynb")
+    paragraphs = (ROOT / page).read_text(encoding="utf-8").split("\n\n")
+    quoted = [
+        (number, unit)
+        for paragraph in paragraphs
+        if "intro-measured" in paragraph
+        for number, unit in MEASURE.findall(paragraph)
+    ]
+    assert quoted, f"{page} quotes no speed or time of the run (pattern out of date?)"
+    stale = [
+        f"{number} {unit}"
+        for number, unit in quoted
+        if not backed_by_output(
+            Decimal(number), len(number.partition(".")[2]), printed[unit]
+        )
+    ]
+    assert not stale, (
+        f"{page}: speeds or times that book/intro-measured.ipynb's stored run does "
+        f"not print (re-executed since?): {stale}"
+    )

@@ -6,23 +6,17 @@ it needs no build; the build itself only warns about the same problems.
 
 from __future__ import annotations
 
-import json
 import re
 
-from tools.repository import BOOK
+from tools.repository import BOOK, page_markdown
 
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
 ENTRY = re.compile(r"^@\w+\{\s*([^,\s]+)\s*,", re.MULTILINE)
 
 
 def page_texts() -> dict[str, str]:
-    texts = {p.name: p.read_text(encoding="utf-8") for p in BOOK.glob("*.md")}
-    for nb in BOOK.glob("*.ipynb"):
-        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
-        texts[nb.name] = "\n".join(
-            "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
-        )
-    return texts
+    pages = sorted(BOOK.glob("*.md")) + sorted(BOOK.glob("*.ipynb"))
+    return {page.name: page_markdown(page) for page in pages}
 
 
 def cited_keys() -> dict[str, set[str]]:

@@ -340,3 +340,54 @@ def test_temperature_checks_give_broken_answers_a_message_not_a_crash():
         )
         with pytest.raises(AssertionError):
             reference.check_index("sample_with_temperature(...)", first, 4)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fast_lstm_is_the_cell_functions_step_after_step(dtype):
+    """lstm_forward_fast and lstm_backward_fast (what the LSTM layer runs) give the
+    numbers of lstm_cell_forward and lstm_cell_backward looped over the steps, in the
+    input's precision."""
+    rng = np.random.default_rng(12)
+    N, T, D, H = 3, 6, 2, 4
+    x, grad = rng.normal(size=(N, T, D)), rng.normal(size=(N, T, H))
+    h0, c0, grad_hT, grad_cT = (rng.normal(size=(N, H)) for _ in range(4))
+    W_x, W_h, b = (
+        rng.normal(size=(D, 4 * H)),
+        rng.normal(size=(H, 4 * H)),
+        rng.normal(size=4 * H),
+    )
+    cast = [a.astype(dtype) for a in (x, grad, h0, c0, grad_hT, grad_cT, W_x, W_h, b)]
+    x, grad, h0, c0, grad_hT, grad_cT, W_x, W_h, b = cast
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    h, c, gates, tanh_c = rnn.lstm_forward_fast(x, h0, c0, W_x, W_h, b)
+    assert {a.dtype for a in (h, c, gates, tanh_c)} == {np.dtype(dtype)}
+    states, cells, all_gates = [h0], [c0], []
+    for t in range(T):
+        step_gates = np.empty((N, 4 * H), dtype=dtype)
+        h_t, c_t = lstm_cell_forward(
+            x[:, t], states[-1], cells[-1], W_x, W_h, b, gates=step_gates
+        )
+        states.append(h_t), cells.append(c_t), all_gates.append(step_gates)
+    np.testing.assert_allclose(h, np.stack(states), atol=tol)
+    np.testing.assert_allclose(c, np.stack(cells), atol=tol)
+    np.testing.assert_allclose(gates, np.stack(all_gates), atol=tol)
+    grad_x, grad_W_x, grad_W_h, grad_b, grad_states, (grad_h0, grad_c0) = (
+        rnn.lstm_backward_fast(grad, grad_hT, grad_cT, x, h, c, gates, tanh_c, W_x, W_h)
+    )
+    grad_h, grad_c = grad_hT, grad_cT
+    expected_W_x, expected_W_h = np.zeros_like(W_x), np.zeros_like(W_h)
+    for t in reversed(range(T)):
+        grad_h = grad_h + grad[:, t]
+        np.testing.assert_allclose(grad_states[t], grad_h, atol=tol)
+        grad_a, grad_c = rnn.lstm_cell_backward(
+            grad_h, grad_c, cells[t], all_gates[t], cells[t + 1]
+        )
+        np.testing.assert_allclose(grad_x[:, t], grad_a @ W_x.T, atol=tol)
+        expected_W_x += x[:, t].T @ grad_a
+        expected_W_h += states[t].T @ grad_a
+        grad_h = grad_a @ W_h.T
+    np.testing.assert_allclose(grad_W_x, expected_W_x, atol=tol * 10)
+    np.testing.assert_allclose(grad_W_h, expected_W_h, atol=tol * 10)
+    np.testing.assert_allclose(grad_h0, grad_h, atol=tol)
+    np.testing.assert_allclose(grad_c0, grad_c, atol=tol)
+    assert grad_b.shape == b.shape and grad_x.dtype == dtype

@@ -9,6 +9,8 @@
 - :mod:`tools.notebook_setup`: the set-up cell at the top of every notebook.
 - :mod:`tools.run_times`: the "**Time:**" lines and the intro's table of run times,
   written from what the runs recorded.
+- :mod:`tools.claims`: the table of every decimal number in a notebook's prose and the
+  output, citation or stated reason that backs it (the prose-number test's rule).
 - :mod:`tools.make_exercises`: ``exercises/`` from the masters in ``solutions/``.
 - :mod:`tools.fetch_mathjax`: MathJax served with the book.
 """

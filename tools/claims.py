@@ -36,8 +36,10 @@ from tools.repository import book_notebooks, relative
 
 # A decimal number as prose writes it: digits, a point, digits; a thousands comma
 # allowed before the point ("1,234.5"); not part of a dotted version or reference.
+# A factor written "x3.1" or "×3.1" counts too.
 PROSE_NUMBER = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)\.(\d+)(?![\w.]*\d)(?: million\b)?"
+    r"(?:(?<=\bx)|(?<=×)|(?<![\w.,]))"
+    r"(\d{1,3}(?:,\d{3})+|\d+)\.(\d+)(?![\w.]*\d)(?: million\b)?"
 )
 # What outputs print: integers, decimals, scientific notation.
 OUTPUT_NUMBER = re.compile(r"[-+]?\d[\d,]*\.?\d*(?:[eE][-+]?\d+)?")

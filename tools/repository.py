@@ -6,6 +6,7 @@ Every tool, benchmark and test imports these rather than working them out again.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -48,6 +49,17 @@ def pages() -> list[str]:
         names += files(part.get("chapters", []))
     names += files(contents.get("chapters", []))
     return [re.sub(r"\.(md|ipynb)$", "", name) for name in names]
+
+
+def page_markdown(path: Path) -> str:
+    """The Markdown a reader sees on a page: a ``.md`` file's text, or a notebook's
+    Markdown cells joined by blank lines."""
+    if path.suffix == ".md":
+        return path.read_text(encoding="utf-8")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "\n\n".join(
+        "".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown"
+    )
 
 
 def book_notebooks() -> list[Path]:

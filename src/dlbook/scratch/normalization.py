@@ -9,6 +9,17 @@ prediction does not depend on the rest of its batch (3.14), (3.15).
 :class:`LayerNorm` normalizes each vector over its own features, the last axis, as
 ``nn.LayerNorm`` (5.13), (5.14). Both backward passes are one formula,
 :func:`normalization_backward`, over different axes.
+
+Where the time goes. Each line of these layers is a pass over the whole activation,
+and NumPy's reductions over axes that are not the last one (``x.mean(axis=(0, 2, 3))``)
+or ``x.var`` (which makes its own temporaries) cost several passes each. The fast
+versions do every reduction as a matrix-vector product with a vector of ones (one
+pass, in BLAS), reuse the gradient terms that are already known (the mean of
+``gamma * g`` over a channel is ``gamma`` times the mean of ``g``), and write into
+buffers with ``out=`` instead of allocating a new array for every intermediate:
+:class:`BatchNorm` uses :func:`channel_sum`, and :class:`LayerNorm` uses
+:func:`layer_norm_forward_fast` and :func:`layer_norm_backward_fast`, which give the
+same numbers as the plain :func:`layer_norm_forward` and :func:`layer_norm_backward`.
 """
 
 from __future__ import annotations
@@ -20,8 +31,11 @@ from dlbook.scratch.layers import Layer
 __all__ = [
     "BatchNorm",
     "LayerNorm",
+    "channel_sum",
     "layer_norm_backward",
+    "layer_norm_backward_fast",
     "layer_norm_forward",
+    "layer_norm_forward_fast",
     "normalization_backward",
 ]
 
@@ -40,6 +54,18 @@ def normalization_backward(
     mean_g = g.mean(axis=axes, keepdims=True)
     mean_g_x_hat = (g * x_hat).mean(axis=axes, keepdims=True)
     return inv_std * (g - mean_g - x_hat * mean_g_x_hat)
+
+
+def channel_sum(x: np.ndarray) -> np.ndarray:
+    """The sum of each channel (axis 1) of ``(N, C)``, ``(N, C, H W)`` or ``(N, C, H,
+    W)`` values, as ``x.sum(axis=(0, 2, 3))`` but in one pass: a matrix-vector product
+    with ones (BLAS) over the positions, then a sum over the batch."""
+    if x.ndim == 2:
+        return np.ones(len(x), dtype=x.dtype) @ x
+    n, c = x.shape[:2]
+    rows = x.reshape(n * c, -1)  # one row per (image, channel)
+    per_image = rows @ np.ones(rows.shape[1], dtype=x.dtype)
+    return per_image.reshape(n, c).sum(axis=0)
 
 
 class BatchNorm(Layer):
@@ -74,36 +100,56 @@ class BatchNorm(Layer):
         return ((0,), (1, -1)) if x.ndim == 2 else ((0, 2, 3), (1, -1, 1, 1))
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        axes, channel = self._axes(x)
+        self._axes(x)  # checks the shape
+        # images as (N, C, H W): each channel's values of an image are one row, so
+        # that a channel vector, shaped (1, C, 1), broadcasts along long rows
+        rows = x.reshape(x.shape[0], x.shape[1], -1) if x.ndim == 4 else x
+        channel = (1, -1, 1) if x.ndim == 4 else (1, -1)
+        self.channel, self.count = channel, x.size // x.shape[1]  # values per channel
         if self.training:
-            count = x.size // x.shape[1]  # values per channel
-            if count < 2:
+            if self.count < 2:
                 raise ValueError(
                     "batch normalization needs more than one value per channel"
                 )
-            mean, var = x.mean(axis=axes), x.var(axis=axes)  # (3.14): batch statistics
-            unbiased = var * count / (count - 1)
+            mean = channel_sum(rows) / self.count  # (3.14): batch statistics
+            centred = rows - mean.reshape(channel)
+            var = channel_sum(np.square(centred)) / self.count
+            unbiased = var * self.count / (self.count - 1)
             m = self.momentum
             self.running_mean[...] = (1 - m) * self.running_mean + m * mean
             self.running_var[...] = (1 - m) * self.running_var + m * unbiased
         else:
             mean, var = self.running_mean, self.running_var
-        self.inv_std = (1 / np.sqrt(var + self.eps)).astype(x.dtype).reshape(channel)
-        self.x_hat = (x - mean.reshape(channel)) * self.inv_std
-        self.axes, self.channel = axes, channel
+            centred = rows - mean.reshape(channel)
+        self.inv_std = (1 / np.sqrt(var + self.eps)).astype(x.dtype)
+        # x_hat, written over the centred values
+        self.x_hat = np.multiply(centred, self.inv_std.reshape(channel), out=centred)
         gamma, beta = self.own_params["gamma"], self.own_params["beta"]
-        return gamma.reshape(channel) * self.x_hat + beta.reshape(channel)
+        out = self.x_hat * gamma.reshape(channel)
+        out += beta.reshape(channel)
+        return out.reshape(x.shape)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        axes, x_hat = self.axes, self.x_hat
+        x_hat, channel, gamma = self.x_hat, self.channel, self.own_params["gamma"]
+        shape, grad = grad.shape, grad.reshape(x_hat.shape)
         # dL/dbeta and dL/dgamma: sums over the batch (and the positions)
-        self.own_grads["beta"][...] = grad.sum(axis=axes)
-        self.own_grads["gamma"][...] = (grad * x_hat).sum(axis=axes)
-        grad_x_hat = grad * self.own_params["gamma"].reshape(self.channel)
+        grad_beta = channel_sum(grad)
+        grad_gamma = channel_sum(grad * x_hat)
+        self.own_grads["beta"][...] = grad_beta
+        self.own_grads["gamma"][...] = grad_gamma
+        scale = (gamma * self.inv_std).reshape(channel)
         if not self.training:  # the running statistics are constants
-            return grad_x_hat * self.inv_std
-        # in training the batch mean and variance depend on every input too
-        return normalization_backward(grad_x_hat, x_hat, self.inv_std, axes)  # (3.15)
+            return (grad * scale).reshape(shape)
+        # (3.15), normalization_backward with g = gamma * grad: in training the batch
+        # mean and variance depend on every input too; the means of g and of g * x_hat
+        # are gamma times those of grad and grad * x_hat, the sums just taken
+        mean_g = (grad_beta / self.count).reshape(channel)
+        mean_g_x_hat = (grad_gamma / self.count).reshape(channel)
+        grad_x = x_hat * mean_g_x_hat
+        np.subtract(grad, grad_x, out=grad_x)
+        grad_x -= mean_g
+        grad_x *= scale
+        return grad_x.reshape(shape)
 
 
 def layer_norm_forward(
@@ -129,8 +175,54 @@ def layer_norm_backward(
     return grad_x, grad_gamma, grad_beta
 
 
+def layer_norm_forward_fast(
+    x: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    eps: float = 1e-5,
+    x_hat: np.ndarray | None = None,
+) -> tuple[np.ndarray, tuple]:
+    """:func:`layer_norm_forward` (5.13) in fewer passes over ``x``: the means over the
+    features as matrix-vector products, ``x_hat`` written in place (into the buffer
+    ``x_hat`` when given, of ``x``'s shape). Same output and cache."""
+    d = x.shape[-1]
+    average = np.full(d, 1 / d, dtype=x.dtype)  # x @ average: the mean of each vector
+    x_hat = np.subtract(x, (x @ average)[..., None], out=x_hat)
+    var = np.square(x_hat) @ average
+    inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)[..., None]
+    x_hat *= inv_std
+    out = x_hat * gamma
+    out += beta
+    return out, (x_hat, inv_std, gamma)
+
+
+def layer_norm_backward_fast(
+    grad_out: np.ndarray, cache: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`layer_norm_backward` (5.14) in fewer passes: every sum a matrix-vector
+    product, the mean of ``g = grad_out * gamma`` over the features taken as
+    ``grad_out @ gamma / d`` without forming ``g`` first."""
+    x_hat, inv_std, gamma = cache
+    d = grad_out.shape[-1]
+    rows = grad_out.reshape(-1, d)
+    ones = np.ones(len(rows), dtype=grad_out.dtype)
+    grad_beta = ones @ rows
+    grad_x_hat = grad_out * x_hat  # the product both dL/dgamma and (5.14) need
+    grad_gamma = ones @ grad_x_hat.reshape(-1, d)
+    mean_g = (grad_out @ (gamma / d))[..., None]  # mean of g
+    mean_g_x_hat = (grad_x_hat @ (gamma / d))[..., None]  # mean of g * x_hat
+    grad_x = grad_out * gamma
+    grad_x -= mean_g
+    grad_x -= np.multiply(x_hat, mean_g_x_hat, out=grad_x_hat)
+    grad_x *= inv_std
+    return grad_x, grad_gamma, grad_beta
+
+
 class LayerNorm(Layer):
-    """LayerNorm over the last axis, learned scale ``gamma``, shift ``beta`` (5.13)."""
+    """LayerNorm over the last axis, learned scale ``gamma``, shift ``beta`` (5.13).
+
+    It runs :func:`layer_norm_forward_fast` and :func:`layer_norm_backward_fast`, and
+    keeps ``x_hat`` in a buffer that the next forward pass of the same shape reuses."""
 
     def __init__(self, d_model: int, eps: float = 1e-5, dtype=np.float32):
         super().__init__()
@@ -141,11 +233,16 @@ class LayerNorm(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         p = self.own_params
-        out, self.cache = layer_norm_forward(x, p["gamma"], p["beta"], self.eps)
+        buffer = getattr(self, "cache", (None,))[0]
+        if buffer is None or buffer.shape != x.shape or buffer.dtype != x.dtype:
+            buffer = None
+        out, self.cache = layer_norm_forward_fast(
+            x, p["gamma"], p["beta"], self.eps, x_hat=buffer
+        )
         return out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        grad_x, grad_gamma, grad_beta = layer_norm_backward(grad, self.cache)
+        grad_x, grad_gamma, grad_beta = layer_norm_backward_fast(grad, self.cache)
         self.own_grads["gamma"][...] = grad_gamma
         self.own_grads["beta"][...] = grad_beta
         return grad_x

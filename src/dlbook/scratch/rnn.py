@@ -16,6 +16,15 @@ dL/dh_t of every step in ``grad_states`` and dL/d(initial state) in
 ``grad_initial_state``. The layers keep the states of steps 0 to T in ``states``
 ``(N, T + 1, H)``, the initial state at index 0, so that step ``t`` reads
 ``states[:, t]`` and writes ``states[:, t + 1]``.
+
+The LSTM layer runs :func:`lstm_forward_fast` and :func:`lstm_backward_fast`, which
+compute what :func:`lstm_cell_forward` and :func:`lstm_cell_backward` compute, step
+after step, with fewer NumPy calls per step: a step of a small LSTM costs the Python
+overhead of each call (about a microsecond), not arithmetic. They take the input
+projection ``x W_x + b`` of every step, the weight gradients and dL/dx out of the loop
+as one matrix product each, keep the arrays time-major so that a step's slice is
+contiguous, activate the four gates with one ``tanh`` (``sigmoid(z) = (1 + tanh(z /
+2)) / 2``), and write every result into a preallocated array with ``out=``.
 """
 
 from __future__ import annotations
@@ -34,8 +43,10 @@ __all__ = [
     "LastStep",
     "clip_grad_norm",
     "global_norm",
+    "lstm_backward_fast",
     "lstm_cell_backward",
     "lstm_cell_forward",
+    "lstm_forward_fast",
     "rnn_step_backward",
     "rnn_step_forward",
     "sample_with_temperature",
@@ -98,6 +109,91 @@ def lstm_cell_backward(grad_h, grad_c, c_prev, gates, c):
     grad_a[:, 2 * H : 3 * H] = grad_c * i * (1 - g**2)  # tanh' = 1 - tanh^2
     grad_a[:, 3 * H :] = grad_h * tanh_c * o * (1 - o)
     return grad_a, grad_c * f  # (4.14): the cell path back in time is scaled by f
+
+
+def _gate_scale(hidden, dtype):
+    """``[1/2, 1/2, 1, 1/2]``, each ``hidden`` times: with ``u = tanh(scale * a)``,
+    the gates are ``scale * u + (1 - scale)``, that is ``sigmoid(a) = (1 + tanh(a / 2))
+    / 2`` for i, f, o and ``tanh(a)`` for g."""
+    return np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype), hidden)
+
+
+def lstm_forward_fast(x, h0, c0, W_x, W_h, b):
+    """Every step of an LSTM over ``x`` ``(N, T, D)`` from the state ``(h0, c0)``, the
+    same numbers as :func:`lstm_cell_forward` step after step (4.11)-(4.13).
+
+    Returns time-major arrays: the states ``h`` and cells ``c`` ``(T + 1, N, H)`` (the
+    initial ones at index 0), the activated gates ``(T, N, 4H)`` and ``tanh(c)``
+    ``(T, N, H)``: what :func:`lstm_backward_fast` needs.
+    """
+    N, T, _ = x.shape
+    H = W_h.shape[0]
+    scale = _gate_scale(H, x.dtype)
+    shift = 1 - scale
+    # (4.11) for every step at once, the input part: (T, N, 4H), scaled for the tanh
+    gates = np.matmul(x.transpose(1, 0, 2), W_x * scale)
+    gates += b * scale
+    W_h_scaled = W_h * scale
+    h = np.empty((T + 1, N, H), dtype=x.dtype)
+    c = np.empty_like(h)
+    h[0], c[0] = h0, c0
+    tanh_c = np.empty((T, N, H), dtype=x.dtype)
+    product = np.empty((N, 4 * H), dtype=x.dtype)
+    new = np.empty((N, H), dtype=x.dtype)
+    for t in range(T):
+        a = gates[t]
+        a += np.matmul(h[t], W_h_scaled, out=product)  # (4.11), the recurrent part
+        np.tanh(a, out=a)
+        a *= scale  # the gates i, f, g, o
+        a += shift
+        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+        np.multiply(f, c[t], out=c[t + 1])  # (4.12)
+        c[t + 1] += np.multiply(i, g, out=new)
+        np.multiply(o, np.tanh(c[t + 1], out=tanh_c[t]), out=h[t + 1])  # (4.13)
+    return h, c, gates, tanh_c
+
+
+def lstm_backward_fast(grad, grad_h, grad_c, x, h, c, gates, tanh_c, W_x, W_h):
+    """Backpropagation through time of :func:`lstm_forward_fast` (4.14), the same
+    numbers as :func:`lstm_cell_backward` step after step.
+
+    ``grad`` is dL/d(outputs) ``(N, T, H)``, ``(grad_h, grad_c)`` dL/d(final state).
+    Returns ``(dL/dx, dW_x, dW_h, db, dL/dh_t for every step (T, N, H), (dL/dh0,
+    dL/dc0))``.
+    """
+    T, N, H = tanh_c.shape
+    i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))
+    # what multiplies dL/dc_t (for i, f, g) or dL/dh_t (for o) in each gate's dL/da,
+    # every step at once: sigmoid' = s (1 - s), tanh' = 1 - tanh^2 (4.14)
+    factors = 1 - gates
+    factors *= gates  # s (1 - s), right for i, f, o
+    tanh_grad = factors[..., 2 * H : 3 * H]
+    np.subtract(1, np.square(g, out=tanh_grad), out=tanh_grad)  # 1 - g^2 for g
+    factors[..., :H] *= g
+    factors[..., H : 2 * H] *= c[:-1]
+    factors[..., 2 * H : 3 * H] *= i
+    factors[..., 3 * H :] *= tanh_c
+    # dL/dc_t from dL/dh_t: o (1 - tanh^2 c)
+    through_tanh = o * (1 - tanh_c**2)
+    grad_a = np.empty_like(gates)
+    grad_states = np.empty((T, N, H), dtype=grad_a.dtype)
+    grad_c = np.array(grad_c, dtype=grad_a.dtype)  # a copy, updated in place
+    new = np.empty((N, H), dtype=grad_a.dtype)
+    for t in reversed(range(T)):
+        grad_h = np.add(grad_h, grad[:, t], out=grad_states[t])  # (4.4)
+        grad_c += np.multiply(grad_h, through_tanh[t], out=new)  # (4.14)
+        ga = grad_a[t].reshape(N, 4, H)
+        np.multiply(grad_c[:, None], factors[t].reshape(N, 4, H)[:, :3], out=ga[:, :3])
+        np.multiply(grad_h, factors[t, :, 3 * H :], out=ga[:, 3])
+        grad_c *= f[t]  # (4.14): the cell path back in time is scaled by f
+        grad_h = grad_a[t] @ W_h.T  # (4.6)
+    # (4.7), (4.8): summed over time, one product each
+    flat = grad_a.reshape(T * N, 4 * H)
+    x_flat = x.transpose(1, 0, 2).reshape(T * N, -1)
+    grad_W_x = x_flat.T @ flat
+    grad_W_h = h[:-1].reshape(T * N, H).T @ flat
+    grad_x = (grad_a @ W_x.T).transpose(1, 0, 2)
+    return grad_x, grad_W_x, grad_W_h, flat.sum(axis=0), grad_states, (grad_h, grad_c)
 
 
 def _init(shape, hidden, rng, dtype):
@@ -204,43 +300,40 @@ class LSTM(_Recurrent):
         self.own_params["b"][hidden_size : 2 * hidden_size] += forget_bias
 
     def forward(self, x, state=None):
+        """(4.11)-(4.13) at every step, by :func:`lstm_forward_fast`."""
         p = self.own_params
-        h0, c0 = (None, None) if state is None else state
-        self.x, self.states, self.cells = x, self._states(x, h0), self._states(x, c0)
-        N, T, _ = x.shape
-        self.gate_values = np.empty((N, T, 4 * self.hidden_size), dtype=x.dtype)
-        for t in range(T):
-            # (4.11)-(4.13): (h_t, c_t) from x_t and (h_{t-1}, c_{t-1})
-            self.states[:, t + 1], self.cells[:, t + 1] = lstm_cell_forward(
-                x[:, t],
-                self.states[:, t],
-                self.cells[:, t],
-                p["W_x"],
-                p["W_h"],
-                p["b"],
-                gates=self.gate_values[:, t],
-            )
+        h0, c0 = (0, 0) if state is None else state
+        self.x = x
+        h, c, gates, self.tanh_cells = lstm_forward_fast(
+            x, h0, c0, p["W_x"], p["W_h"], p["b"]
+        )
+        # batch-first views of the time-major arrays
+        self.states, self.cells = h.transpose(1, 0, 2), c.transpose(1, 0, 2)
+        self.gate_values = gates.transpose(1, 0, 2)
         self.final_state = (self.states[:, -1], self.cells[:, -1])
         return self.states[:, 1:]
 
     def backward(self, grad, grad_state=None):
-        """Backpropagation through time for the LSTM (4.14)."""
+        """Backpropagation through time for the LSTM (4.14), by
+        :func:`lstm_backward_fast`."""
+        p, g = self.own_params, self.own_grads
         grad, (grad_h, grad_c) = self._grad_outputs(grad, grad_state)
-        W_h, grad_W_h = self.own_params["W_h"], self.own_grads["W_h"]
-        grad_W_h[...] = 0
-        grad_a = np.empty_like(self.gate_values)
-        self.grad_states = np.empty_like(grad)
-        for t in reversed(range(self.x.shape[1])):
-            grad_h = grad_h + grad[:, t]  # (4.4)
-            self.grad_states[:, t] = grad_h
-            c_prev, c = self.cells[:, t], self.cells[:, t + 1]
-            grad_a[:, t], grad_c = lstm_cell_backward(
-                grad_h, grad_c, c_prev, self.gate_values[:, t], c
-            )
-            grad_W_h += self.states[:, t].T @ grad_a[:, t]  # (4.8): summed over time
-            grad_h = grad_a[:, t] @ W_h.T  # (4.6)
-        self.grad_initial_state = (grad_h, grad_c)
-        return self._input_backward(grad_a)  # (4.7), (4.8)
+        grad_x, grad_W_x, grad_W_h, grad_b, grad_states, initial = lstm_backward_fast(
+            grad,
+            grad_h,
+            grad_c,
+            self.x,
+            self.states.transpose(1, 0, 2),
+            self.cells.transpose(1, 0, 2),
+            self.gate_values.transpose(1, 0, 2),
+            self.tanh_cells,
+            p["W_x"],
+            p["W_h"],
+        )
+        g["W_x"][...], g["W_h"][...], g["b"][...] = grad_W_x, grad_W_h, grad_b
+        self.grad_states = grad_states.transpose(1, 0, 2)
+        self.grad_initial_state = initial
+        return grad_x
 
 
 class GRU(_Recurrent):
