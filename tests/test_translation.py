@@ -40,6 +40,8 @@ COMPLETE = {
     "book/glossary",
     "book/intro",
     "book/intro-measured",
+    "book/practice",
+    "book/recipe",
     "book/references",
     "book/tools",
     "book/trends",
@@ -188,7 +190,10 @@ GLOSSARY_EXCEPTIONS = [
     ("bias", r"bias.variance|biases them towards zero", "statistical bias (偏差)"),
     ("precision", r"mixed precision", "numerical precision (混合精度)"),
     ("kernel", r"hand-chosen kernel|the kernel an SVM|kernel methods", "an SVM's kernel (核函数)"),
-    ("kernel", r"each chapter's kernels", "compute kernels (计算内核), not a convolution's"),
+    ("kernel", r"each chapter's kernels|library's kernels|CUDA kernels|int8 kernels|sparse kernels"
+     r"|and the kernels", "compute kernels (内核), not a convolution's"),
+    ("kernel", r"Kernel SHAP", "a method's name, kept in English"),
+    ("sequence", r"a sequence of checks", "a series of checks (一系列), not a data sequence"),
     ("attention", r"press attention", "the press's attention (关注)"),
     ("vocabulary", r"the vocabulary stuck", "words borrowed from biology (说法)"),
 ]
