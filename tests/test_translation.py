@@ -34,6 +34,7 @@ from tools.translations import (
 COMPLETE = {
     "book/01-neurons",
     "book/02-backprop",
+    "book/06-autoencoders",
     "book/background",
     "book/data",
     "book/faq",
@@ -48,6 +49,8 @@ COMPLETE = {
     "exercises/01-neurons",
     "exercises/02-backprop",
     "exercises/03-cnn",
+    "exercises/04-rnn",
+    "exercises/05-attention",
 }
 
 EXERCISE_PAGES = [f"exercises/{p.stem}" for p in sorted(EXERCISES.glob("*.ipynb"))]
