@@ -34,6 +34,7 @@ from tools.translations import (
 COMPLETE = {
     "book/01-neurons",
     "book/02-backprop",
+    "book/04-rnn",
     "book/06-autoencoders",
     "book/background",
     "book/data",
@@ -186,7 +187,7 @@ def test_translations_do_not_start_with_a_block_marker(page):
 GLOSSARY_EXCEPTIONS = [
     ("depth", r"for more depth", "depth of study, not a network's depth"),
     ("attribution", r"Attribution-Share Alike|Attribution:\*\*", "a licence's 署名"),
-    ("attribution", r"speaker attribution", "a speech's speaker (说话人归属)"),
+    ("attribution", r"speaker.attribution", "a speech's speaker (说话人归属)"),
     ("time series", r"Time Series Data Library", "a proper name, kept in English"),
     ("kernel", r"kernel start|fused kernels?", "a Jupyter kernel, a compute kernel (内核)"),
     ("kernel", r"fixed kernel", "an SVM's kernel function (核函数), not a convolution's"),
@@ -196,6 +197,8 @@ GLOSSARY_EXCEPTIONS = [
     ("kernel", r"each chapter's kernels|library's kernels|CUDA kernels|int8 kernels|sparse kernels"
      r"|and the kernels", "compute kernels (内核), not a convolution's"),
     ("kernel", r"Kernel SHAP", "a method's name, kept in English"),
+    ("feed-forward network", r"deep feed-forward network",
+     "an unrolled RNN as a plain deep network (前馈网络), not a transformer's position-wise one"),
     ("sequence", r"a sequence of checks", "a series of checks (一系列), not a data sequence"),
     ("attention", r"press attention", "the press's attention (关注)"),
     ("vocabulary", r"the vocabulary stuck", "words borrowed from biology (说法)"),
