@@ -34,6 +34,7 @@ from tools.translations import (
 COMPLETE = {
     "book/01-neurons",
     "book/02-backprop",
+    "book/03-cnn",
     "book/04-rnn",
     "book/06-autoencoders",
     "book/background",
@@ -196,6 +197,10 @@ GLOSSARY_EXCEPTIONS = [
     ("kernel", r"hand-chosen kernel|the kernel an SVM|kernel methods", "an SVM's kernel (核函数)"),
     ("kernel", r"each chapter's kernels|library's kernels|CUDA kernels|int8 kernels|sparse kernels"
      r"|and the kernels", "compute kernels (内核), not a convolution's"),
+    ("kernel", r"direct convolution kernels|BLAS kernels|PyTorch's direct kernels",
+     "compute kernels (内核) of oneDNN and BLAS, not a convolution's"),
+    ("momentum", r"conventions: momentum 0\.1",
+     "batch normalization's running-average momentum (动量), not the optimizer's method"),
     ("kernel", r"Kernel SHAP", "a method's name, kept in English"),
     ("feed-forward network", r"deep feed-forward network",
      "an unrolled RNN as a plain deep network (前馈网络), not a transformer's position-wise one"),
