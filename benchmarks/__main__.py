@@ -1,5 +1,6 @@
 """``python -m benchmarks``: run the benchmarks, write results.json, the plots and the
-appendix page ``book/costs.md`` (see ``benchmarks/__init__.py``)."""
+appendix page ``book/costs.md`` with its Chinese edition (see
+``benchmarks/__init__.py``)."""
 
 from __future__ import annotations
 
@@ -118,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--plots", type=Path, default=PLOTS)
     parser.add_argument("--page", type=Path, default=PAGE)
+    parser.add_argument(
+        "--page-zh",
+        type=Path,
+        help="the Chinese page (default: locales/zh_CN/pages/book/costs.md, or "
+        "NAME.zh_CN.md beside a --page NAME.md)",
+    )
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     return run(args)
@@ -186,10 +193,24 @@ def run(args) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     results = json.loads(args.out.read_text())  # the page is built from the file
-    args.page.write_text(report.render(results), encoding="utf-8")
+    page_zh = chinese_page(args.page, args.page_zh)
+    report.write_pages(results, args.page, page_zh)
     print(report.summary(results))
-    print(f"wrote {args.out}, {args.page} and the plots in {args.plots}")
+    print(f"wrote {args.out}, {args.page}, {page_zh} and the plots in {args.plots}")
     return 0
+
+
+def chinese_page(page: Path, page_zh: Path | None) -> Path:
+    """Where the Chinese page goes: ``--page-zh``; else the book's Chinese page when
+    the English one is the book's, or beside a ``--page`` elsewhere (a test's run
+    leaves the book alone)."""
+    if page_zh is not None:
+        return page_zh
+    from .report import PAGE_ZH
+
+    if page.resolve() == PAGE.resolve():
+        return PAGE_ZH
+    return page.with_name(f"{page.stem}.zh_CN{page.suffix}")
 
 
 if __name__ == "__main__":

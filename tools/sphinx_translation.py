@@ -8,11 +8,17 @@ The captions of the parts in the sidebar ("Foundations", ...) are messages of th
 page, but sphinx-external-toc inserts its toctrees after the i18n transform (priority
 100), so Sphinx never translates them: TranslateTocCaptions does, from the same
 catalogue.
+
+A page that a program writes has no catalogue: its Chinese edition is a page of its
+own, ``locales/<language>/pages/<docname>.md`` (``book/costs``, which the benchmark
+renders in both languages from the same results, benchmarks/report.py), and
+read_whole_page gives it to Sphinx in place of the English source.
 """
 
 from __future__ import annotations
 
 from os import path
+from pathlib import Path
 
 from docutils import nodes
 from sphinx import addnodes
@@ -46,7 +52,29 @@ class TranslateTocCaptions(SphinxTransform):
                 toctree["caption"] = catalog.gettext(caption)
 
 
+def whole_page(app, docname: str) -> Path | None:
+    """The page of its own of ``docname`` in the build's language, if it has one."""
+    language = app.config.language
+    if not language or language == "en":
+        return None
+    for locale_dir in app.config.locale_dirs:
+        page = Path(app.srcdir, locale_dir, language, "pages", f"{docname}.md")
+        if page.is_file():
+            return page
+    return None
+
+
+def read_whole_page(app, docname: str, source: list[str]) -> None:
+    """Sphinx's source-read event: the translated page replaces the English source
+    (and is a dependency of the document, so that an edit rebuilds it)."""
+    page = whole_page(app, docname)
+    if page is not None:
+        app.env.note_dependency(str(page))
+        source[0] = page.read_text(encoding="utf-8")
+
+
 def setup(app):
     app.add_transform(KeepEquations)
     app.add_transform(TranslateTocCaptions)
+    app.connect("source-read", read_whole_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -14,6 +14,9 @@ zh_CN``: Sphinx replaces each message by its translation (an untranslated or fuz
 stays English), the theme's labels come in Chinese, and the search index segments
 Chinese with jieba. The Colab and Binder buttons of a Chinese page open the Chinese copy
 of its notebook, ``zh/book/NAME.ipynb`` (``python -m tools.translate_notebooks``).
+A page that a program writes (``book/costs``, rewritten with new numbers by every
+benchmark run) has no catalogue: the program writes its Chinese page too, under
+``locales/zh_CN/pages``, and the Chinese build reads that page instead.
 """
 
 from __future__ import annotations
@@ -40,6 +43,11 @@ ZH = ROOT / "zh"
 # Words that jieba's own dictionary lacks, so that the search index holds them
 # whole (反向传播, not only 反向 and 传播); the glossary's terms are added too.
 SEARCH_WORDS = LOCALES / LANGUAGE / "search_words.txt"
+# The Chinese pages of pages that a program writes, laid out like the book
+# (pages/book/costs.md, benchmarks/report.py renders it from the results that the
+# English page shows): the Chinese build reads each in place of its English source
+# (tools/sphinx_translation.py), and such a page has no catalogue.
+PAGES_ZH = LOCALES / LANGUAGE / "pages"
 
 TITLE_ZH = "深度学习：从第一性原理出发"
 # _config.yml's texts that are no page's messages: the footer (keyed by its English, so
@@ -72,6 +80,15 @@ def overrides() -> dict:
             "extra_footer": footer()[1] or footer()[0],
         },
     }
+
+
+def whole_pages() -> list[str]:
+    """The pages whose Chinese edition is a page of its own (``book/costs``), named as
+    in ``_toc.yml``: no catalogue, no message template."""
+    return sorted(
+        p.relative_to(PAGES_ZH).with_suffix("").as_posix()
+        for p in PAGES_ZH.rglob("*.md")
+    )
 
 
 def catalogue_path(page: str) -> Path:
@@ -209,6 +226,8 @@ def templates(outdir: Path) -> None:
     status = _sphinx("gettext", outdir, doctrees, keep_figures)
     if status:
         sys.exit(f"the gettext build failed ({status})")
+    for page in whole_pages():  # translated as a whole page, not message by message
+        (outdir / f"{page}.pot").unlink(missing_ok=True)
     # The exercise notebooks are no pages of the book: the same builder reads them
     # through a table of contents of their own, into exercises/NAME.pot.
     exercises = sorted(EXERCISES.glob("*.ipynb"))
@@ -291,7 +310,7 @@ def status() -> list[tuple[str, int, int, int]]:
     rows = []
     exercises = [f"exercises/{p.stem}" for p in sorted(EXERCISES.glob("*.ipynb"))]
     for page in pages() + exercises:
-        if catalogue_path(page).is_file():
+        if page not in whole_pages() and catalogue_path(page).is_file():
             found = messages(page)
             rows.append(
                 (
