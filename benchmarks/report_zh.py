@@ -193,8 +193,8 @@ TEMPLATES = {
     " ({shape})": "（{shape}）",
     "Two log-log plots for the {name}: forward plus backward time in milliseconds and "
     "memory in MiB against {variable}, one line per implementation, each labelled "
-    "with its fitted slope.": "{name}的两幅双对数图：前向加反向传播的时间（毫秒）和"
-    "内存（MiB）随{variable}的变化，每种实现一条线，每条线标有其拟合斜率。",
+    "with its fitted slope.": "{name}：两幅双对数图，分别是前向加反向传播的时间（毫秒）"
+    "和内存（MiB）随{variable}的变化，每种实现一条线，每条线标有其拟合斜率。",
     "NumPy": "NumPy",
     "PyTorch": "PyTorch",
     "PyTorch naive": "PyTorch 朴素实现",
