@@ -33,10 +33,12 @@ __all__ = [
     "temperature_probabilities",
 ]
 
-# What an answer may not call: torch, the chapter's own code, and these references.
+# What an answer may not call: torch, the chapter's own code (its clipping is
+# dlbook.scratch.optim's), and these references.
 FORBIDDEN = (
     "torch",
     "dlbook.scratch.rnn",
+    "dlbook.scratch.optim",
     "dlbook.grading.reference.rnn",
     "dlbook.grading.reference.optim",
 )
