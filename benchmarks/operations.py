@@ -64,39 +64,51 @@ def _grad(out, inputs, upstream):
     return torch.autograd.grad(out, inputs, upstream)
 
 
-def _forward_backward(layer, x: np.ndarray, g: np.ndarray):
-    """A NumPy layer's forward pass on ``x``, then its backward pass from ``g``."""
+def _layer(name, chapter, shape, layer, torch_fwd, x, g, torch_params=(), **rest):
+    """A NumPy layer against ``torch_fwd`` (a function of the input tensor): each one's
+    forward pass on ``x``, then forward + backward from the upstream gradient ``g``
+    (PyTorch's: the gradients of the input and of ``torch_params``). ``rest``: the
+    flop counts and the note of :class:`Operation`."""
+    xt, gt = _t(x, True), _t(g)
 
-    def run():
+    def numpy_fb():
         layer.forward(x)
         return layer.backward(g)
 
-    return run
+    return Operation(
+        name,
+        chapter,
+        shape,
+        lambda: layer.forward(x),
+        numpy_fb,
+        lambda: torch_fwd(xt),
+        lambda: _grad(torch_fwd(xt), (xt, *torch_params), gt),
+        **rest,
+    )
+
+
+def _normal(rng, *shapes):
+    """Standard normal float32 arrays of the given shapes (an input and its upstream
+    gradient)."""
+    return (rng.standard_normal(shape, dtype=np.float32) for shape in shapes)
 
 
 def linear(rng, n=128, d_in=784, d_out=256) -> Operation:
     layer = Linear(d_in, d_out, rng)
-    x = rng.standard_normal((n, d_in), dtype=np.float32)
-    g = rng.standard_normal((n, d_out), dtype=np.float32)
-    xt, gt = _t(x, True), _t(g)
+    x, g = _normal(rng, (n, d_in), (n, d_out))
     wt, bt = _t(layer.params["W"].T, True), _t(layer.params["b"], True)
-
-    numpy_fb = _forward_backward(layer, x, g)
-
-    def torch_fb():
-        return _grad(F.linear(xt, wt, bt), (xt, wt, bt), gt)
-
     flops = 2 * n * d_in * d_out
-    return Operation(
+    return _layer(
         "Linear",
         "2",
         f"x ({n}, {d_in}) -> {d_out}",
-        lambda: layer.forward(x),
-        numpy_fb,
-        lambda: F.linear(xt, wt, bt),
-        torch_fb,
-        flops,
-        3 * flops,
+        layer,
+        lambda xt: F.linear(xt, wt, bt),
+        x,
+        g,
+        (wt, bt),
+        flops_fwd=flops,
+        flops_fb=3 * flops,
     )
 
 
@@ -124,89 +136,69 @@ def cross_entropy(rng, n=128, k=10) -> Operation:
 
 def conv2d(rng, n=64, c_in=16, c_out=32, size=14, k=3) -> Operation:
     layer = Conv2d(c_in, c_out, k, rng, padding=1)
-    x = rng.standard_normal((n, c_in, size, size), dtype=np.float32)
-    g = rng.standard_normal((n, c_out, size, size), dtype=np.float32)
-    xt, gt = _t(x, True), _t(g)
+    x, g = _normal(rng, (n, c_in, size, size), (n, c_out, size, size))
     wt, bt = _t(layer.params["W"], True), _t(layer.params["b"], True)
-
-    numpy_fb = _forward_backward(layer, x, g)
-
-    def torch_fb():
-        return _grad(F.conv2d(xt, wt, bt, padding=1), (xt, wt, bt), gt)
-
     flops = 2 * n * c_out * size * size * c_in * k * k
-    return Operation(
+    return _layer(
         "Conv2d",
         "3",
         f"x ({n}, {c_in}, {size}, {size}), {c_out} filters {k}x{k}, padding 1",
-        lambda: layer.forward(x),
-        numpy_fb,
-        lambda: F.conv2d(xt, wt, bt, padding=1),
-        torch_fb,
-        flops,
-        3 * flops,
+        layer,
+        lambda xt: F.conv2d(xt, wt, bt, padding=1),
+        x,
+        g,
+        (wt, bt),
+        flops_fwd=flops,
+        flops_fb=3 * flops,
     )
 
 
 def maxpool(rng, n=64, c=16, size=28) -> Operation:
-    layer = MaxPool2d(2)
     x = np.maximum(rng.standard_normal((n, c, size, size), dtype=np.float32), 0)
-    g = rng.standard_normal((n, c, size // 2, size // 2), dtype=np.float32)
-    xt, gt = _t(x, True), _t(g)
-
-    numpy_fb = _forward_backward(layer, x, g)
-    return Operation(
+    (g,) = _normal(rng, (n, c, size // 2, size // 2))
+    return _layer(
         "MaxPool2d",
         "3",
         f"x ({n}, {c}, {size}, {size}), 2x2",
-        lambda: layer.forward(x),
-        numpy_fb,
-        lambda: F.max_pool2d(xt, 2),
-        lambda: _grad(F.max_pool2d(xt, 2), (xt,), gt),
+        MaxPool2d(2),
+        lambda xt: F.max_pool2d(xt, 2),
+        x,
+        g,
     )
 
 
 def batchnorm(rng, n=64, c=32, size=14) -> Operation:
-    layer = BatchNorm(c)
     module = torch.nn.BatchNorm2d(c)
-    x = rng.standard_normal((n, c, size, size), dtype=np.float32)
-    g = rng.standard_normal((n, c, size, size), dtype=np.float32)
-    xt, gt = _t(x, True), _t(g)
-    params = (xt, module.weight, module.bias)
-
-    numpy_fb = _forward_backward(layer, x, g)
-    return Operation(
+    x, g = _normal(rng, (n, c, size, size), (n, c, size, size))
+    return _layer(
         "BatchNorm",
         "3",
         f"x ({n}, {c}, {size}, {size}), training mode",
-        lambda: layer.forward(x),
-        numpy_fb,
-        lambda: module(xt),
-        lambda: _grad(module(xt), params, gt),
+        BatchNorm(c),
+        module,
+        x,
+        g,
+        (module.weight, module.bias),
     )
 
 
 def _recurrent(rng, kind, n=32, t=50, d=1, h=32) -> Operation:
     layer = (RNN if kind == "RNN" else LSTM)(d, h, rng)
     module = (torch.nn.RNN if kind == "RNN" else torch.nn.LSTM)(d, h, batch_first=True)
-    x = rng.standard_normal((n, t, d), dtype=np.float32)
-    g = rng.standard_normal((n, t, h), dtype=np.float32)
-    xt, gt = _t(x, True), _t(g)
-    params = (xt, *module.parameters())
-
-    numpy_fb = _forward_backward(layer, x, g)
+    x, g = _normal(rng, (n, t, d), (n, t, h))
     gates = 1 if kind == "RNN" else 4
     flops = 2 * n * t * (d + h) * gates * h
-    return Operation(
+    return _layer(
         kind,
         "4",
         f"x ({n}, {t}, {d}), hidden {h}",
-        lambda: layer.forward(x),
-        numpy_fb,
-        lambda: module(xt)[0],
-        lambda: _grad(module(xt)[0], params, gt),
-        flops,
-        3 * flops,
+        layer,
+        lambda xt: module(xt)[0],
+        x,
+        g,
+        tuple(module.parameters()),
+        flops_fwd=flops,
+        flops_fb=3 * flops,
         note="the step loop runs in Python",
     )
 
@@ -242,21 +234,17 @@ def attention(rng, n=32, heads=4, t=64, d=32) -> Operation:
 
 
 def layernorm(rng, n=32, t=64, d=128) -> Operation:
-    layer = LayerNorm(d)
     module = torch.nn.LayerNorm(d)
-    x = rng.standard_normal((n, t, d), dtype=np.float32)
-    g = rng.standard_normal((n, t, d), dtype=np.float32)
-    xt, gt = _t(x, True), _t(g)
-
-    numpy_fb = _forward_backward(layer, x, g)
-    return Operation(
+    x, g = _normal(rng, (n, t, d), (n, t, d))
+    return _layer(
         "LayerNorm",
         "5",
         f"x ({n}, {t}, {d})",
-        lambda: layer.forward(x),
-        numpy_fb,
-        lambda: module(xt),
-        lambda: _grad(module(xt), (xt, module.weight, module.bias), gt),
+        LayerNorm(d),
+        module,
+        x,
+        g,
+        (module.weight, module.bias),
     )
 
 

@@ -21,7 +21,7 @@ from dlbook.grading import (
     check_array,
     check_scalar,
 )
-from dlbook.grading.reference import cnn as cnn_reference
+from dlbook.grading.reference import conv as conv_reference
 from dlbook.grading.reference import rnn as rnn_reference
 from dlbook.scratch.conv import im2col
 
@@ -329,7 +329,7 @@ def imports_torch_dynamically(x):
 
 def test_numpy_only_answer_accepts_numpy():
     np.testing.assert_array_equal(
-        cnn_reference.numpy_only_answer(numpy_answer, np.ones(3)), np.full(3, 2.0)
+        conv_reference.numpy_only_answer(numpy_answer, np.ones(3)), np.full(3, 2.0)
     )
 
 
@@ -345,7 +345,7 @@ def test_numpy_only_answer_accepts_numpy():
 def test_numpy_only_answer_refuses_torch_and_restores_it(fn, message):
     modules_before = {k: v for k, v in sys.modules.items() if k.startswith("torch")}
     with pytest.raises(AssertionError, match="must use NumPy only") as error:
-        cnn_reference.numpy_only_answer(fn, np.ones(3))
+        conv_reference.numpy_only_answer(fn, np.ones(3))
     assert message in str(error.value)
     assert {
         k: v for k, v in sys.modules.items() if k.startswith("torch")
@@ -358,12 +358,12 @@ def test_numpy_only_answer_refuses_the_chapters_own_code():
         return im2col(x, (kh, kw), stride, padding)
 
     with pytest.raises(AssertionError, match=r"im2col \(from dlbook.scratch.conv\)"):
-        cnn_reference.numpy_only_answer(copied, np.ones((1, 1, 4, 4)), 2, 2, 1, 0)
+        conv_reference.numpy_only_answer(copied, np.ones((1, 1, 4, 4)), 2, 2, 1, 0)
 
 
 def test_numpy_only_answer_keeps_answer_of_messages():
     with pytest.raises(AssertionError, match="not written yet"):
-        cnn_reference.numpy_only_answer(..., np.ones(3), name="im2col")
+        conv_reference.numpy_only_answer(..., np.ones(3), name="im2col")
 
 
 # --- the guard cannot be fooled: the chapter's solution, however it is reached -------

@@ -9,7 +9,7 @@ import torch
 from hypothesis import given
 from torch import nn
 
-from dlbook.grading.reference import cnn as reference
+from dlbook.grading.reference import conv as reference
 from dlbook.interpret import (
     activations_and_gradients,
     grad_cam,

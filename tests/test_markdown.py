@@ -35,3 +35,40 @@ def test_the_check_finds_the_broken_fence() -> None:
     assert BACKTICK_FENCE_WITH_BACKTICK.search(text)
     assert not BACKTICK_FENCE_WITH_BACKTICK.search("```{admonition} Plain title\n```")
     assert not BACKTICK_FENCE_WITH_BACKTICK.search("```python\nx = `y`\n```")
+
+
+# A formula written over several lines breaks when one of its lines starts with what
+# Markdown reads as a block marker: "+ x" and "- x" open a list item, "> x" a quote, so
+# the formula is cut in two and shows raw (exercise 6's loss did). Move the sign to the
+# end of the line before.
+BLOCK_MARKER = re.compile(r"^\s*(?:[-+*>]\s|\d+[.)]\s|#)")
+CODE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`", re.DOTALL)
+NOTEBOOKS = PAGES + sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+def formula_lines_read_as_blocks(markdown: str) -> list[str]:
+    """The lines inside an inline formula ($...$) that Markdown reads as a block."""
+    text = CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), markdown)
+    text = re.sub(
+        r"\$\$.*?\$\$", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S
+    )
+    bad, inside = [], False
+    for line in text.split("\n"):
+        if inside and BLOCK_MARKER.match(line):
+            bad.append(line.strip())
+        inside ^= len(re.findall(r"(?<!\\)\$", line)) % 2 == 1
+    return bad
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_formula_line_starts_with_a_block_marker(path: Path) -> None:
+    bad = formula_lines_read_as_blocks(page_markdown(path))
+    assert not bad, f"{path.name}: formula lines Markdown reads as blocks: {bad}"
+
+
+def test_the_check_finds_the_broken_formula() -> None:
+    broken = "- the loss: $L = a\n  + b$, the ELBO\n"
+    assert formula_lines_read_as_blocks(broken) == ["+ b$, the ELBO"]
+    assert not formula_lines_read_as_blocks("- the loss: $L = a +\n  b$, the ELBO\n")
+    assert not formula_lines_read_as_blocks("$a$ and\n- a list item\n")
+    assert not formula_lines_read_as_blocks("$$\na\n+ b\n$$\n")

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from dlbook.scratch.normalization import (
     BatchNorm,
     LayerNorm,
+    batch_norm_backward_plain,
+    batch_norm_forward_plain,
     channel_sum,
     layer_norm_backward,
     layer_norm_backward_fast,
@@ -189,3 +191,51 @@ def test_channel_sum_is_the_sum_over_every_axis_but_the_channels(shape):
     x = np.random.default_rng(6).normal(size=shape)
     axes = tuple(a for a in range(len(shape)) if a != 1)
     np.testing.assert_allclose(channel_sum(x), x.sum(axis=axes), atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5, 6)])
+def test_plain_batch_norm_is_the_layer(shape, dtype):
+    """batch_norm_forward_plain and batch_norm_backward_plain (chapter 3's plain
+    formulation, timed there against the layer) give BatchNorm's numbers in training
+    mode, in the input's precision."""
+    rng = np.random.default_rng(7)
+    x, g = (rng.normal(size=shape).astype(dtype) * 3 + 2 for _ in range(2))
+    layer = BatchNorm(shape[1], dtype=dtype)
+    layer.own_params["gamma"][...] = rng.normal(size=shape[1])
+    layer.own_params["beta"][...] = rng.normal(size=shape[1])
+    gamma, beta = layer.own_params["gamma"], layer.own_params["beta"]
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    out, cache = batch_norm_forward_plain(x, gamma, beta)
+    np.testing.assert_allclose(layer.forward(x), out, rtol=tol, atol=tol)
+    grad_x, grad_gamma, grad_beta = batch_norm_backward_plain(g, cache)
+    np.testing.assert_allclose(layer.backward(g), grad_x, rtol=tol, atol=tol)
+    for name, expected in (("gamma", grad_gamma), ("beta", grad_beta)):
+        np.testing.assert_allclose(layer.grads[name], expected, rtol=tol, atol=tol * 10)
+    assert {a.dtype for a in (out, grad_x, grad_gamma, grad_beta)} == {np.dtype(dtype)}
+
+
+def test_fast_layer_norm_is_the_plain_one_in_float32_at_the_benchmark_shape():
+    """At the benchmark's shape (32, 64, 128), on inputs of mean 5 and spread 3 (not
+    centred: the variance has to be taken without cancellation), the fast pair matches
+    the plain one computed in float64, to float32's precision, and stays float32."""
+    rng = np.random.default_rng(8)
+    x = (rng.standard_normal((32, 64, 128)) * 3 + 5).astype(np.float32)
+    g = rng.standard_normal((32, 64, 128)).astype(np.float32)
+    gamma, beta = (rng.normal(size=128).astype(np.float32) for _ in range(2))
+    out, cache = layer_norm_forward_fast(x, gamma, beta)
+    exact_out, exact_cache = layer_norm_forward(
+        x.astype(np.float64), gamma.astype(np.float64), beta.astype(np.float64)
+    )
+    plain_out, plain_cache = layer_norm_forward(x, gamma, beta)
+    assert out.dtype == np.float32 and cache[0].dtype == np.float32
+    np.testing.assert_allclose(out, exact_out, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(out, plain_out, rtol=1e-4, atol=1e-4)
+    fast = layer_norm_backward_fast(g, cache)
+    exact = layer_norm_backward(g.astype(np.float64), exact_cache)
+    plain = layer_norm_backward(g, plain_cache)
+    for ours, theirs, plain_one in zip(fast, exact, plain, strict=True):
+        assert ours.dtype == np.float32
+        scale = np.abs(theirs).max()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5 * scale)
+        np.testing.assert_allclose(ours, plain_one, rtol=1e-4, atol=1e-5 * scale)

@@ -46,6 +46,23 @@ BN_GRAD_X = "(grad_out - mean_grad - x_hat * projection)"
 CAM_ALPHA = "alpha = gradients.mean(axis=(1, 2))  # (K,)"
 CAM_MAP = "return np.maximum(np.tensordot(alpha, activations, axes=1), 0)"
 
+
+def _pool_backward_loop(*body: str) -> str:
+    """A ``max_pool2d_backward`` that loops over the output positions, ``rows`` and
+    ``cols`` the window of position ``(i, j)``, and runs the lines ``body`` there."""
+    inner = "".join(f"            {line}\n" for line in body)
+    return (
+        "def max_pool2d_backward(x, grad_out, kernel, stride):\n"
+        "    grad_x = np.zeros(x.shape)\n"
+        "    for i in range(grad_out.shape[2]):\n"
+        "        for j in range(grad_out.shape[3]):\n"
+        "            rows = slice(i * stride, i * stride + kernel)\n"
+        "            cols = slice(j * stride, j * stride + kernel)\n"
+        f"{inner}"
+        "    return grad_x\n"
+    )
+
+
 WRONG = {
     SIZE: {
         "dilation forgotten": _mutate(
@@ -224,29 +241,13 @@ WRONG = {
         "the stride left out of the position": _mutate(
             POOL, POOL_ROWS_COLS, "rows, cols = i + first // kernel, j + first % kernel"
         ),
-        "every tied input gets the gradient": (
-            "def max_pool2d_backward(x, grad_out, kernel, stride):\n"
-            "    grad_x = np.zeros(x.shape)\n"
-            "    for i in range(grad_out.shape[2]):\n"
-            "        for j in range(grad_out.shape[3]):\n"
-            "            rows = slice(i * stride, i * stride + kernel)\n"
-            "            cols = slice(j * stride, j * stride + kernel)\n"
-            "            window = x[:, :, rows, cols]\n"
-            "            winners = window == window.max(axis=(2, 3), keepdims=True)\n"
-            "            grad_x[:, :, rows, cols] += "
-            "winners * grad_out[:, :, i, j, None, None]\n"
-            "    return grad_x\n"
+        "every tied input gets the gradient": _pool_backward_loop(
+            "window = x[:, :, rows, cols]",
+            "winners = window == window.max(axis=(2, 3), keepdims=True)",
+            "grad_x[:, :, rows, cols] += winners * grad_out[:, :, i, j, None, None]",
         ),
-        "the gradient of average pooling": (
-            "def max_pool2d_backward(x, grad_out, kernel, stride):\n"
-            "    grad_x = np.zeros(x.shape)\n"
-            "    for i in range(grad_out.shape[2]):\n"
-            "        for j in range(grad_out.shape[3]):\n"
-            "            rows = slice(i * stride, i * stride + kernel)\n"
-            "            cols = slice(j * stride, j * stride + kernel)\n"
-            "            grad_x[:, :, rows, cols] += "
-            "grad_out[:, :, i, j, None, None] / kernel**2\n"
-            "    return grad_x\n"
+        "the gradient of average pooling": _pool_backward_loop(
+            "grad_x[:, :, rows, cols] += grad_out[:, :, i, j, None, None] / kernel**2"
         ),
         "the package's max_pool2d_backward through getattr": (
             "import dlbook.scratch\n"

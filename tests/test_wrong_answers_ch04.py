@@ -304,6 +304,15 @@ def clip_by_global_norm(grads, max_norm):
     chapter.clip_grad_norm(grads, max_norm)
     return grads
 """,
+        "the library's clip_grad_norm from dlbook.scratch.optim": """
+from dlbook.scratch.optim import clip_grad_norm
+
+
+def clip_by_global_norm(grads, max_norm):
+    grads = [g.copy() for g in grads]
+    clip_grad_norm(grads, max_norm)
+    return grads
+""",
     },
     LSTM: {
         "gates in the order i, f, o, g": mutate(

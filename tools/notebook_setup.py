@@ -55,45 +55,17 @@ REPOSITORY, BRANCH = (
     "{url}",
     "{branch}",
 )
-if "google.colab" in sys.modules:  # Colab: the course's exercise tests must be on disk
-    if not os.path.isdir("/content/course"):
-        clone = [
-            "git",
-            "clone",
-            "--quiet",
-            "--depth",
-            "1",
-            "--branch",
-            BRANCH,
-            REPOSITORY,
-            "/content/course",
-        ]
-        subprocess.run(clone, check=True)
-    pip = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "/content/course",
-        "otter-grader",
-    ]
+IN_COLAB = "google.colab" in sys.modules  # Colab: the exercise tests must be on disk
+if IN_COLAB and not os.path.isdir("/content/course"):
+    clone = ["git", "clone", "--quiet", "--depth", "1", "--branch", BRANCH]
+    subprocess.run([*clone, REPOSITORY, "/content/course"], check=True)
+MISSING = any(importlib.util.find_spec(m) is None for m in ("dlbook", "otter"))
+if IN_COLAB or MISSING:
+    COURSE = "/content/course" if IN_COLAB else f"git+{{REPOSITORY}}@{{BRANCH}}"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", COURSE, "otter-grader"]
     subprocess.run(pip, check=True)
+if IN_COLAB:
     os.chdir("/content/course/exercises")
-elif (
-    importlib.util.find_spec("dlbook") is None
-    or importlib.util.find_spec("otter") is None
-):
-    pip = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        f"git+{{REPOSITORY}}@{{BRANCH}}",
-        "otter-grader",
-    ]
-    subprocess.run(pip, check=True)
 
 import otter
 

@@ -9,7 +9,7 @@ points = 3
 def test_gd_step_public_1(gd_step):
     import numpy as np
     from dlbook.grading import answer_of, check_array, check_scalar, check_tuple
-    from dlbook.grading.reference import neurons as reference
+    from dlbook.grading.reference import neuron as reference
     rng = np.random.default_rng(301)
     n, d = (int(rng.integers(5, 30)), int(rng.integers(1, 6)))
     X, y, w, b = (rng.normal(size=(n, d)), rng.normal(size=n), rng.normal(size=d), float(rng.normal()))

@@ -9,7 +9,7 @@ points = 4
 def test_logistic_fit_public_1(fit_logistic):
     import numpy as np
     from dlbook.grading import answer_of, check_array, check_scalar, check_tuple
-    from dlbook.grading.reference import neurons as reference
+    from dlbook.grading.reference import neuron as reference
     rng = np.random.default_rng(401)
     X = np.vstack([rng.normal(-1, 1, size=(30, 2)), rng.normal(1, 1, size=(30, 2))])
     y = np.repeat([0.0, 1.0], 30)

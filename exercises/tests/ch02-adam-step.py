@@ -9,7 +9,7 @@ points = 3
 def test_adam_step_public_1(adam_step):
     import numpy as np
     from dlbook.grading import answer_of, check_array, check_tuple
-    from dlbook.grading.reference import backprop as reference
+    from dlbook.grading.reference import optim as reference
     rng = np.random.default_rng(203)
     shape = tuple((int(k) for k in rng.integers(1, 5, size=2)))
     param, grad = (rng.normal(size=shape), rng.normal(size=shape))

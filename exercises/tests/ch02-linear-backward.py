@@ -9,7 +9,7 @@ points = 3
 def test_linear_backward_public_1(linear_backward):
     import numpy as np
     from dlbook.grading import answer_of, check_array, check_tuple
-    from dlbook.grading.reference import backprop as reference
+    from dlbook.grading.reference import layers as reference
     rng = np.random.default_rng(201)
     n, d_in, d_out = (int(k) for k in rng.integers(1, 7, size=3))
     x, W = (rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out)))

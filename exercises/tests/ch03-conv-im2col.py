@@ -9,7 +9,7 @@ points = 4
 def test_im2col_public_1(im2col):
     import numpy as np
     from dlbook.grading import check_array
-    from dlbook.grading.reference import cnn as reference
+    from dlbook.grading.reference import conv as reference
     rng = np.random.default_rng(3301)
     x = rng.normal(size=(2, 3, 6, 5))
     for kh, kw, stride, padding in [(3, 3, 1, 0), (2, 3, 2, 1)]:
@@ -20,7 +20,7 @@ def test_im2col_public_1(im2col):
 def test_conv_im2col_public_2(conv2d_im2col):
     import numpy as np
     from dlbook.grading import check_array
-    from dlbook.grading.reference import cnn as reference
+    from dlbook.grading.reference import conv as reference
     assert 'im2col' in conv2d_im2col.__code__.co_names, 'conv2d_im2col should build its columns with your im2col'
     rng = np.random.default_rng(3302)
     x, weight, bias = (rng.normal(size=(3, 2, 9, 7)), rng.normal(size=(5, 2, 3, 3)), rng.normal(size=5))

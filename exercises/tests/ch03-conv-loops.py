@@ -9,7 +9,7 @@ points = 3
 def test_conv_loops_public_1(conv2d_loops):
     import numpy as np
     from dlbook.grading import check_array
-    from dlbook.grading.reference import cnn as reference
+    from dlbook.grading.reference import conv as reference
     rng = np.random.default_rng(3201)
     x, weight, bias = (rng.normal(size=(2, 3, 7, 6)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4))
     for stride, padding in [(1, 0), (2, 1)]:

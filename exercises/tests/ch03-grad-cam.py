@@ -9,7 +9,7 @@ points = 3
 def test_grad_cam_public_1(grad_cam):
     import numpy as np
     from dlbook.grading import check_array
-    from dlbook.grading.reference import cnn as reference
+    from dlbook.grading.reference import conv as reference
     from dlbook.interpret import activations_and_gradients
     model, layer = reference.small_cnn(seed=3501)
     image = np.random.default_rng(3501).normal(size=(1, 12, 12))

@@ -9,7 +9,7 @@ points = 3
 def test_maxpool_backward_public_1(max_pool2d_backward):
     import numpy as np
     from dlbook.grading import check_array
-    from dlbook.grading.reference import cnn as reference
+    from dlbook.grading.reference import conv as reference
     rng = np.random.default_rng(3401)
     x = rng.normal(size=(2, 3, 6, 6))
     for kernel, stride in [(2, 2), (3, 1)]:

@@ -9,11 +9,12 @@ points = 4
 def test_layer_norm_backward_public_1(layer_norm_backward):
     import numpy as np
     from dlbook.grading import check_array, check_tuple
-    from dlbook.grading.reference import attention as reference
+    from dlbook.grading.reference import normalization as reference
+    from dlbook.grading.reference.attention import numpy_only_answer
     rng = np.random.default_rng(5701)
     x = rng.normal(size=(3, 4, 6)) * 2 + 1
     gamma, grad_out = (rng.normal(size=6), rng.normal(size=(3, 4, 6)))
-    got = reference.numpy_only_answer(layer_norm_backward, x, gamma, grad_out, keep_inputs=True)
+    got = numpy_only_answer(layer_norm_backward, x, gamma, grad_out, keep_inputs=True)
     grads = check_tuple('layer_norm_backward(x, gamma, grad_out)', got, 3)
     expected = reference.layer_norm_backward(x, gamma, grad_out)
     for name, mine, right in zip(('dx', 'dgamma', 'dbeta'), grads, expected):

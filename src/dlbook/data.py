@@ -397,9 +397,10 @@ def speeches_of(text: str) -> list[tuple[str, str]]:
 
 def split_of(index: int, section: int = 40, gap: int = 3) -> str | None:
     """The split of the ``index``-th speech: the play is cut into sections of
-    ``section`` speeches, every fifth section but one for validation, every fifth for
-    test, the rest for training; the ``gap`` speeches at each end of a section belong
-    to none, so that no dialogue runs across a split."""
+    ``section`` speeches; of every five sections in a row, the fourth is for
+    validation, the fifth for test and the first three for training. The ``gap``
+    speeches at each end of a section belong to none, so that no dialogue runs
+    across two splits."""
     number, position = divmod(index, section)
     if position < gap or position >= section - gap:
         return None  # the buffer between sections

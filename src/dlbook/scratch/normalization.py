@@ -20,6 +20,9 @@ buffers with ``out=`` instead of allocating a new array for every intermediate:
 :class:`BatchNorm` uses :func:`channel_sum`, and :class:`LayerNorm` uses
 :func:`layer_norm_forward_fast` and :func:`layer_norm_backward_fast`, which give the
 same numbers as the plain :func:`layer_norm_forward` and :func:`layer_norm_backward`.
+:func:`batch_norm_forward_plain` and :func:`batch_norm_backward_plain` are batch
+normalization written as (3.14) and (3.15) read, on ``(N, C, H, W)`` as it is: the
+chapter times them against the layer.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from dlbook.scratch.layers import Layer
 __all__ = [
     "BatchNorm",
     "LayerNorm",
+    "batch_norm_backward_plain",
+    "batch_norm_forward_plain",
     "channel_sum",
     "layer_norm_backward",
     "layer_norm_backward_fast",
@@ -66,6 +71,32 @@ def channel_sum(x: np.ndarray) -> np.ndarray:
     rows = x.reshape(n * c, -1)  # one row per (image, channel)
     per_image = rows @ np.ones(rows.shape[1], dtype=x.dtype)
     return per_image.reshape(n, c).sum(axis=0)
+
+
+def batch_norm_forward_plain(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = 1e-5
+) -> tuple[np.ndarray, tuple]:
+    """Batch normalization in training mode as (3.14) reads: the mean and variance of
+    each channel over every other axis, ``(0,)`` of ``(N, C)`` or ``(0, 2, 3)`` of ``(N,
+    C, H, W)``, on ``x`` as it is. The same numbers as :class:`BatchNorm`, slower."""
+    axes = (0,) if x.ndim == 2 else (0, 2, 3)
+    channel = (1, -1) if x.ndim == 2 else (1, -1, 1, 1)  # a per-channel vector's shape
+    mean = x.mean(axis=axes, keepdims=True)
+    inv_std = 1 / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+    x_hat = (x - mean) * inv_std
+    gamma = gamma.reshape(channel)
+    return gamma * x_hat + beta.reshape(channel), (x_hat, inv_std, gamma, axes)
+
+
+def batch_norm_backward_plain(
+    grad: np.ndarray, cache: tuple
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """dL/dx, dL/dgamma, dL/dbeta of :func:`batch_norm_forward_plain` (3.15)."""
+    x_hat, inv_std, gamma, axes = cache
+    grad_gamma = np.sum(grad * x_hat, axis=axes)
+    grad_beta = np.sum(grad, axis=axes)
+    grad_x = normalization_backward(grad * gamma, x_hat, inv_std, axes)
+    return grad_x, grad_gamma, grad_beta
 
 
 class BatchNorm(Layer):

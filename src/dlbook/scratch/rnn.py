@@ -179,6 +179,7 @@ def lstm_backward_fast(grad, grad_h, grad_c, x, h, c, gates, tanh_c, W_x, W_h):
     grad_states = np.empty((T, N, H), dtype=grad_a.dtype)
     grad_c = np.array(grad_c, dtype=grad_a.dtype)  # a copy, updated in place
     new = np.empty((N, H), dtype=grad_a.dtype)
+    grad_W_h, step_W_h = np.zeros_like(W_h), np.empty_like(W_h)
     for t in reversed(range(T)):
         grad_h = np.add(grad_h, grad[:, t], out=grad_states[t])  # (4.4)
         grad_c += np.multiply(grad_h, through_tanh[t], out=new)  # (4.14)
@@ -186,12 +187,15 @@ def lstm_backward_fast(grad, grad_h, grad_c, x, h, c, gates, tanh_c, W_x, W_h):
         np.multiply(grad_c[:, None], factors[t].reshape(N, 4, H)[:, :3], out=ga[:, :3])
         np.multiply(grad_h, factors[t, :, 3 * H :], out=ga[:, 3])
         grad_c *= f[t]  # (4.14): the cell path back in time is scaled by f
+        # (4.8) for W_h, step by step: small products run on one thread, where one
+        # product over all the steps runs on every core, and on a busy machine waits
+        # for the core that another process holds (several times the whole pass)
+        grad_W_h += np.matmul(h[t].T, grad_a[t], out=step_W_h)
         grad_h = grad_a[t] @ W_h.T  # (4.6)
-    # (4.7), (4.8): summed over time, one product each
+    # (4.7), (4.8) for W_x and b: summed over time, one product each
     flat = grad_a.reshape(T * N, 4 * H)
     x_flat = x.transpose(1, 0, 2).reshape(T * N, -1)
     grad_W_x = x_flat.T @ flat
-    grad_W_h = h[:-1].reshape(T * N, H).T @ flat
     grad_x = (grad_a @ W_x.T).transpose(1, 0, 2)
     return grad_x, grad_W_x, grad_W_h, flat.sum(axis=0), grad_states, (grad_h, grad_c)
 

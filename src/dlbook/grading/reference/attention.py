@@ -1,5 +1,6 @@
 """Reference answers for the graded exercises of chapter 5 (attention), in PyTorch
-(see :mod:`dlbook.grading.reference`)."""
+(see :mod:`dlbook.grading.reference`), and the chapter's NumPy-only guard. Layer
+normalization is in :mod:`~dlbook.grading.reference.normalization`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ __all__ = [
     "FORBIDDEN",
     "attention_backward",
     "causal_attention",
-    "layer_norm_backward",
     "merge_heads",
     "multi_head_self_attention",
     "numpy_only_answer",
@@ -161,22 +161,6 @@ def sinusoidal_positions(n_positions: int, d_model: int) -> np.ndarray:
     encoding[:, 0::2] = torch.sin(angle)
     encoding[:, 1::2] = torch.cos(angle[:, : d_model // 2])
     return encoding.numpy()
-
-
-def layer_norm_backward(
-    x: np.ndarray, gamma: np.ndarray, grad_out: np.ndarray, eps: float = 1e-5
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(dL/dx, dL/dgamma, dL/dbeta)`` of ``F.layer_norm`` over the last axis of ``x``
-    ``(..., D)`` (5.13) for the upstream gradient ``grad_out``, by autograd."""
-    import torch
-
-    x_t, gamma_t = tensor64(x, grad=True), tensor64(gamma, grad=True)
-    beta_t = torch.zeros_like(gamma_t, requires_grad=True)
-    out = torch.nn.functional.layer_norm(
-        x_t, (x_t.shape[-1],), gamma_t, beta_t, eps=eps
-    )
-    (out * tensor64(grad_out)).sum().backward()
-    return x_t.grad.numpy(), gamma_t.grad.numpy(), beta_t.grad.numpy()
 
 
 _numpy_only_answer = numpy_only_checker(FORBIDDEN)

@@ -1,7 +1,8 @@
 """Reference answers for the graded exercises of chapter 4 (recurrent networks), in
 PyTorch (see :mod:`dlbook.grading.reference`): ``torch.nn.RNNCell``, ``torch.nn.RNN``,
 ``torch.nn.LSTMCell`` and ``torch.nn.Linear`` with copied weights, autograd,
-``torch.optim.SGD``, ``clip_grad_norm_``, ``softmax``.
+``torch.optim.SGD``, ``softmax``; clipping's is in
+:mod:`~dlbook.grading.reference.optim`. ``numpy_only_answer`` is chapter 4's guard.
 
 Weights use the chapter's row convention: ``W_x`` is ``(D, G)``, ``W_h`` is ``(H, G)``
 (the transposes of PyTorch's), one bias ``b`` of ``(G,)``.
@@ -20,7 +21,6 @@ __all__ = [
     "answer_without_overflow",
     "check_index",
     "check_inputs_kept",
-    "clip_by_global_norm",
     "fit_sequence",
     "lstm_cell_backward",
     "lstm_cell_forward",
@@ -33,8 +33,15 @@ __all__ = [
     "temperature_probabilities",
 ]
 
-# What an answer may not call: torch, the chapter's own code, and these references.
-FORBIDDEN = ("torch", "dlbook.scratch.rnn", "dlbook.grading.reference.rnn")
+# What an answer may not call: torch, the chapter's own code (its clipping is
+# dlbook.scratch.optim's), and these references.
+FORBIDDEN = (
+    "torch",
+    "dlbook.scratch.rnn",
+    "dlbook.scratch.optim",
+    "dlbook.grading.reference.rnn",
+    "dlbook.grading.reference.optim",
+)
 
 
 def _cell(kind: str, W_x, W_h, b):
@@ -197,20 +204,6 @@ def lstm_cell_backward(
         (h, c), [*inputs, *weights], (tensor64(grad_h), tensor64(grad_c))
     )
     return tuple(g.numpy() for g in (dx, dh, dc, dW_x.T, dW_h.T, db))
-
-
-def clip_by_global_norm(grads, max_norm: float) -> list[np.ndarray]:
-    """The gradients after ``torch.nn.utils.clip_grad_norm_(..., max_norm)`` (new
-    arrays)."""
-    import torch
-
-    tensors = []
-    for g in grads:
-        param = torch.zeros(np.shape(g), dtype=torch.float64, requires_grad=True)
-        param.grad = tensor64(g)
-        tensors.append(param)
-    torch.nn.utils.clip_grad_norm_(tensors, max_norm)
-    return [p.grad.numpy() for p in tensors]
 
 
 def temperature_probabilities(logits, temperature: float) -> np.ndarray:

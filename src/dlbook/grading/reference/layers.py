@@ -1,5 +1,7 @@
-"""Reference answers for the graded exercises of chapter 2 (backpropagation and the
-MLP), in PyTorch (see :mod:`dlbook.grading.reference`)."""
+"""Reference answers for the graded exercises of chapter 2 on layers (linear, dropout,
+softmax cross-entropy) and the MLP they make, in PyTorch (see
+:mod:`dlbook.grading.reference`); Adam's is in
+:mod:`~dlbook.grading.reference.optim`."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ import numpy as np
 from dlbook.grading.reference._torch import tensor64
 
 __all__ = [
-    "adam_steps",
     "dropout",
     "linear_backward",
     "softmax_cross_entropy",
@@ -33,28 +34,6 @@ def softmax_cross_entropy(logits, labels) -> tuple[float, np.ndarray]:
     loss = torch.nn.functional.cross_entropy(logits_t, torch.as_tensor(labels))
     loss.backward()
     return loss.item(), logits_t.grad.numpy()
-
-
-def adam_steps(param, grads, lr, beta1, beta2, eps) -> list[tuple[np.ndarray, ...]]:
-    """``torch.optim.Adam`` from zero moments:
-    ``(param, m, v)`` after each gradient in ``grads``."""
-    import torch
-
-    param_t = tensor64(param, grad=True)
-    adam = torch.optim.Adam([param_t], lr=lr, betas=(beta1, beta2), eps=eps)
-    states = []
-    for grad in grads:
-        param_t.grad = tensor64(grad)
-        adam.step()
-        state = adam.state[param_t]
-        states.append(
-            (
-                param_t.detach().numpy().copy(),
-                state["exp_avg"].numpy().copy(),
-                state["exp_avg_sq"].numpy().copy(),
-            )
-        )
-    return states
 
 
 def dropout(x, p: float, u, grad_out) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,7 @@
-"""Reference answers for the graded exercises of chapter 3 (convolutional networks),
-in PyTorch (see :mod:`dlbook.grading.reference`)."""
+"""Chapter 3's graded exercises on convolution, pooling and Grad-CAM: their reference
+answers in PyTorch (see :mod:`dlbook.grading.reference`) and the chapter's NumPy-only
+guard (batch normalization's answers are in
+:mod:`~dlbook.grading.reference.normalization`)."""
 
 from __future__ import annotations
 
@@ -10,14 +12,12 @@ from dlbook.grading.reference._torch import tensor64
 
 __all__ = [
     "FORBIDDEN",
-    "batch_norm_backward",
     "conv2d",
     "conv_output_size",
     "grad_cam",
     "im2col",
     "numpy_only_answer",
     "max_pool2d_backward",
-    "random_batch_norm_case",
     "random_conv_case",
     "small_cnn",
 ]
@@ -29,7 +29,8 @@ FORBIDDEN = (
     "dlbook.scratch.conv",
     "dlbook.scratch.normalization",
     "dlbook.scratch",
-    "dlbook.grading.reference.cnn",
+    "dlbook.grading.reference.conv",
+    "dlbook.grading.reference.normalization",
 )
 
 
@@ -95,42 +96,6 @@ def max_pool2d_backward(
     out = torch.nn.functional.max_pool2d(xt, kernel, stride)
     (grad,) = torch.autograd.grad(out, xt, tensor64(grad_out))
     return grad.numpy()
-
-
-def batch_norm_backward(
-    x: np.ndarray, gamma: np.ndarray, grad_out: np.ndarray, eps: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(dL/dx, dL/dgamma, dL/dbeta)`` of batch normalization in training mode (the
-    batch's own mean and biased variance, per channel: axis 1 of an ``(N, C)`` or
-    ``(N, C, H, W)`` input), for the upstream gradient ``grad_out``, by autograd
-    through ``torch.nn.functional.batch_norm``. Beta does not change the gradients."""
-    import torch
-
-    x_t, gamma_t = tensor64(x, grad=True), tensor64(gamma, grad=True)
-    beta_t = tensor64(np.zeros_like(gamma), grad=True)
-    y = torch.nn.functional.batch_norm(
-        x_t, None, None, gamma_t, beta_t, training=True, eps=eps
-    )
-    (y * tensor64(grad_out)).sum().backward()
-    return x_t.grad.numpy(), gamma_t.grad.numpy(), beta_t.grad.numpy()
-
-
-def random_batch_norm_case(rng: np.random.Generator) -> tuple:
-    """Random inputs of batch normalization's backward pass for a test:
-    ``(x, gamma, grad_out, eps)``, with ``x`` of shape ``(N, C)`` or ``(N, C, H, W)``
-    (2-5 images, 1-4 channels, 1-5 by 1-5 positions); each channel has its own mean and
-    scale, gamma is any sign, the upstream gradient has a non-zero mean, and eps is
-    1e-5, 1e-3 or 0.1."""
-    n, c = int(rng.integers(2, 6)), int(rng.integers(1, 5))
-    shape = (n, c) if rng.random() < 0.4 else (n, c, *rng.integers(1, 6, size=2))
-    channel = (1, c) + (1,) * (len(shape) - 2)
-    loc = rng.normal(size=channel) * 3
-    scale = rng.uniform(0.2, 3.0, size=channel)
-    x = loc + scale * rng.normal(size=shape)
-    gamma = rng.normal(size=c) * 2
-    grad_out = rng.normal(size=shape) + rng.normal(size=channel)
-    eps = float(rng.choice([1e-5, 1e-3, 0.1]))
-    return x, gamma, grad_out, eps
 
 
 def random_conv_case(rng: np.random.Generator, max_size: int = 10) -> tuple:
