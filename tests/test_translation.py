@@ -55,6 +55,7 @@ COMPLETE = {
     "exercises/03-cnn",
     "exercises/04-rnn",
     "exercises/05-attention",
+    "exercises/06-autoencoders",
 }
 
 EXERCISE_PAGES = [f"exercises/{p.stem}" for p in sorted(EXERCISES.glob("*.ipynb"))]
