@@ -36,9 +36,9 @@ def committed():
 def _variants(committed: dict) -> dict[str, dict]:
     """The committed results and two variants that take every branch of the page: a
     quick run with nothing but operations and scaling, its targets met but not the
-    goals; and one where targets are met and missed, goals met, every kernel is profiled, every notebook was executed here (one with
-    an error, one over its budget, one without a budget) and headline numbers fall
-    out of their range."""
+    goals; and one where targets are met and missed, goals met, every kernel is
+    profiled, every notebook was executed here (one with an error, one over its
+    budget, one without a budget) and headline numbers fall out of their range."""
     bare = copy.deepcopy(committed)
     bare.update(quick=True, processors={}, figures={}, chapters={})
     bare.pop("alternation")
