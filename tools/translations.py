@@ -271,19 +271,27 @@ def untranslatable(msgid: str) -> bool:
 def fill_untranslatable(path: Path, keep: set[str] = frozenset()) -> int:
     """Copy each message that holds nothing to translate, or is in ``keep``, into its
     translation (the Chinese page shows it as the English one does); returns how many
-    were filled."""
+    were filled.
+
+    Also drops the ``python-format`` flag that Babel guesses from a "%" in the prose
+    ("98% of" reads as a ``% o`` directive): no message is a format string, and the
+    flag makes ``msgfmt --check-format`` and editors such as Poedit reject any natural
+    Chinese translation of it."""
     from babel.messages.pofile import read_po, write_po
 
     with path.open("rb") as file:
         catalog = read_po(file)
-    filled = 0
+    filled = changed = 0
     for entry in catalog:
         if entry.id and (untranslatable(str(entry.id)) or str(entry.id) in keep):
             if entry.string != entry.id or entry.fuzzy:
                 entry.string = entry.id
                 entry.flags.discard("fuzzy")
                 filled += 1
-    if filled:
+        if "python-format" in entry.flags:
+            entry.flags.discard("python-format")
+            changed += 1
+    if filled or changed:
         with path.open("wb") as file:
             write_po(file, catalog, width=76)
     return filled
