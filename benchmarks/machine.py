@@ -63,16 +63,27 @@ def cpu_flags() -> dict[str, bool]:
     return {name: any(f in present for f in names) for name, names in FLAGS.items()}
 
 
-def processor(machine: dict) -> str:
+# How :func:`processor` words it; benchmarks/report_zh.py gives the Chinese.
+PROCESSOR_WORDS = {
+    "not recorded": "instruction sets not recorded",
+    "absent": "no {}",
+    "between": ", ",
+    "form": "{model} ({vendor}; {sets})",
+}
+
+
+def processor(machine: dict, words: dict[str, str] = PROCESSOR_WORDS) -> str:
     """The processor of a run, for a reader: model, vendor and the flags that matter,
     e.g. ``AMD EPYC (AMD; AVX2, no AVX-512, no BF16, no AMX)``."""
     flags = machine.get("cpu_flags")
     if flags is None:
-        sets = "instruction sets not recorded"
+        sets = words["not recorded"]
     else:
-        sets = ", ".join(name if flags.get(name) else f"no {name}" for name in FLAGS)
+        sets = words["between"].join(
+            name if flags.get(name) else words["absent"].format(name) for name in FLAGS
+        )
     vendor = machine.get("cpu_vendor") or _vendor_from_model(machine["cpu_model"])
-    return f"{machine['cpu_model']} ({vendor}; {sets})"
+    return words["form"].format(model=machine["cpu_model"], vendor=vendor, sets=sets)
 
 
 def processor_kind(machine: dict) -> str:

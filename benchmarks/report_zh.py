@@ -15,7 +15,7 @@ An English text missing here stays English on the Chinese page, and
 
 from __future__ import annotations
 
-from .machine import FLAGS, _vendor_from_model
+from .machine import processor as machine_processor
 
 TEMPLATES = {
     # the title and the introduction
@@ -345,10 +345,10 @@ NAMES = {
 def processor(machine: dict) -> str:
     """:func:`benchmarks.machine.processor` in Chinese: ``AMD EPYC（AMD；AVX2，无
     AVX-512，无 BF16，无 AMX）``."""
-    flags = machine.get("cpu_flags")
-    if flags is None:
-        sets = "未记录指令集"
-    else:
-        sets = "，".join(name if flags.get(name) else f"无 {name}" for name in FLAGS)
-    vendor = machine.get("cpu_vendor") or _vendor_from_model(machine["cpu_model"])
-    return f"{machine['cpu_model']}（{vendor}；{sets}）"
+    words = {
+        "not recorded": "未记录指令集",
+        "absent": "无 {}",
+        "between": "，",
+        "form": "{model}（{vendor}；{sets}）",
+    }
+    return machine_processor(machine, words)
