@@ -101,3 +101,23 @@ def built_book() -> Path:
     assert run.returncode == 0, f"the book build failed or warned:\n{log[-5000:]}"
     assert "WARNING" not in log, f"the book build printed warnings:\n{log[-5000:]}"
     return ROOT / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def built_book_zh() -> Path:
+    """Build the Chinese book (_build/html/zh_CN) once per session, as `make book-zh`
+    does but with every warning an error."""
+    from tools.translations import HTML_ZH
+
+    subprocess.run([sys.executable, "-m", "tools.fetch_mathjax"], check=True, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "-m", "tools.translations", "build", "--strict"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=1200,
+    )
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, f"the Chinese build failed or warned:\n{log[-5000:]}"
+    assert "WARNING" not in log, f"the Chinese build printed warnings:\n{log[-5000:]}"
+    return HTML_ZH

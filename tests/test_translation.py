@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -17,7 +15,6 @@ from tools import notebook_setup, translate_notebooks
 from tools.repository import EXERCISES, ROOT, pages
 from tools.translations import (
     HTML,
-    HTML_ZH,
     LANGUAGE,
     catalogue_path,
     footer,
@@ -431,23 +428,7 @@ def test_the_catalogues_hold_the_messages_of_the_english_text(tmp_path):
     )
 
 
-# The Chinese book, built as `make book-zh` does but with every warning an error.
-
-
-@pytest.fixture(scope="session")
-def built_book_zh():
-    subprocess.run([sys.executable, "-m", "tools.fetch_mathjax"], check=True, cwd=ROOT)
-    run = subprocess.run(
-        [sys.executable, "-m", "tools.translations", "build", "--strict"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=1200,
-    )
-    log = run.stdout + run.stderr
-    assert run.returncode == 0, f"the Chinese build failed or warned:\n{log[-5000:]}"
-    assert "WARNING" not in log, f"the Chinese build printed warnings:\n{log[-5000:]}"
-    return HTML_ZH
+# The Chinese book: the session fixture built_book_zh of tests/conftest.py.
 
 
 @pytest.mark.book
