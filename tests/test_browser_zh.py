@@ -469,16 +469,10 @@ def test_no_paragraph_is_left_in_english(visits, entry):
     assert not offenders, f"left in English on {entry}:\n" + "\n".join(offenders)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="myst-nb's toggle labels (nb_code_prompt_show/nb_code_prompt_hide, "
-    "'Show code cell {type}') are not set for the Chinese build",
-)
 def test_code_cell_toggles_are_in_chinese(visits):
     """The labels of the toggles of hidden code cells ("Show code cell source"), left
     out of test_no_paragraph_is_left_in_english: the book's catalogues do not hold them,
-    myst-nb's settings do. Pins the defect; drop the xfail once this passes (XPASS
-    fails the run)."""
+    myst-nb's settings do (nb_code_prompt_show/hide in tools.translations.overrides)."""
     english = {
         f"{entry}: {label}"
         for entry, visit in visits.items()

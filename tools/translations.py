@@ -74,6 +74,9 @@ def overrides() -> dict:
         "html_title": TITLE_ZH,
         "html_search_language": "zh",
         "html_search_options": {"dict": str(search_dictionary())},
+        # the toggle of a hidden code cell (the book hides inputs only: "source")
+        "nb_code_prompt_show": "显示代码",
+        "nb_code_prompt_hide": "隐藏代码",
         "html_theme_options": {
             "path_to_docs": "zh",
             "search_bar_text": "搜索本书……",
