@@ -74,32 +74,24 @@ def _no_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pooch, "retrieve", refuse)
 
 
+def _build(command: list[str], what: str) -> None:
+    """Run a book build (MathJax fetched first); fail on an error or a warning."""
+    subprocess.run([sys.executable, "-m", "tools.fetch_mathjax"], check=True, cwd=ROOT)
+    run = subprocess.run(
+        command, capture_output=True, text=True, cwd=ROOT, timeout=1200
+    )
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, f"the {what} build failed or warned:\n{log[-5000:]}"
+    assert "WARNING" not in log, f"the {what} build printed warnings:\n{log[-5000:]}"
+
+
 @pytest.fixture(scope="session")
 def built_book() -> Path:
     """Build the HTML book once per session,
     as `make book` does but with every warning an error."""
-    subprocess.run([sys.executable, "-m", "tools.fetch_mathjax"], check=True, cwd=ROOT)
     jb = str(Path(sys.executable).with_name("jupyter-book"))
-    run = subprocess.run(
-        [
-            jb,
-            "build",
-            str(ROOT),
-            "--builder",
-            "html",
-            "--all",
-            "-W",
-            "-n",
-            "--keep-going",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=1200,
-    )
-    log = run.stdout + run.stderr
-    assert run.returncode == 0, f"the book build failed or warned:\n{log[-5000:]}"
-    assert "WARNING" not in log, f"the book build printed warnings:\n{log[-5000:]}"
+    options = ["--builder", "html", "--all", "-W", "-n", "--keep-going"]
+    _build([jb, "build", str(ROOT), *options], "book")
     return ROOT / "_build" / "html"
 
 
@@ -109,15 +101,5 @@ def built_book_zh() -> Path:
     does but with every warning an error."""
     from tools.translations import HTML_ZH
 
-    subprocess.run([sys.executable, "-m", "tools.fetch_mathjax"], check=True, cwd=ROOT)
-    run = subprocess.run(
-        [sys.executable, "-m", "tools.translations", "build", "--strict"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=1200,
-    )
-    log = run.stdout + run.stderr
-    assert run.returncode == 0, f"the Chinese build failed or warned:\n{log[-5000:]}"
-    assert "WARNING" not in log, f"the Chinese build printed warnings:\n{log[-5000:]}"
+    _build([sys.executable, "-m", "tools.translations", "build", "--strict"], "Chinese")
     return HTML_ZH

@@ -12,20 +12,18 @@ one of its first screen) lands in artifacts/screenshots/zh_CN/.
 from __future__ import annotations
 
 import functools
-import http.server
 import json
 import re
 import subprocess
-import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
-from tools.repository import ROOT, config, pages
+from tools.repository import ROOT, pages
 
 pytestmark = pytest.mark.browser
 
@@ -39,15 +37,17 @@ sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is not installed"
 )
 
+import test_browser  # noqa: E402
 from test_browser import (  # noqa: E402  (after the skips, as test_browser needs them)
-    CHROMIUM,
-    JS_EAGER_IMAGES,
-    JS_MATHJAX,
-    KNOWN_PAGE_ERRORS,
-    LAUNCH_ARGS,
-    RAW_MATH,
-    _QuietHandler,
+    check_launch_buttons,
+    check_math_typeset,
+    check_page_loaded,
+    open_page,
+    serving,
 )
+
+# the English test's Chromium, which aborts (and records) requests leaving 127.0.0.1
+browser_context = test_browser.browser_context
 
 HTML = ROOT / "_build" / "html"
 LANGUAGE = "zh_CN"
@@ -65,36 +65,8 @@ ENGLISH_WORDS = 3
 def server(built_book_zh: Path):
     """http://127.0.0.1:<free port>/ serving _build/html (the Chinese book at /zh_CN/)
     from a background thread."""
-    handler = functools.partial(_QuietHandler, directory=str(built_book_zh.parent))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser_context():
-    """A Chromium context that aborts (and records) every request leaving 127.0.0.1."""
-    external: list[str] = []
-
-    def guard(route, request):
-        if urlsplit(request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            external.append(request.url)
-            route.abort()
-
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.route("**/*", guard)
-        yield context, external
-        context.close()
-        browser.close()
+    with serving(built_book_zh.parent) as url:
+        yield url
 
 
 # The article's text blocks: their own text, leaving out code, cell outputs, math, the
@@ -161,21 +133,12 @@ JS_COLLECT = """() => {
 
 
 @dataclass
-class Visit:
-    url: str
-    status: int | None = None
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    external_requests: list[str] = field(default_factory=list)
-    failed_local: list[str] = field(default_factory=list)
+class Visit(test_browser.Visit):
+    """What the English test records of a page, and what the Chinese one adds."""
+
     outside_requests: list[str] = field(default_factory=list)
-    has_math: bool = False
-    mathjax_ready: bool = False
-    math: dict = field(default_factory=dict)
-    inner_text: str = ""
     blocks: list[dict] = field(default_factory=list)
     fonts: list[tuple[str, list[dict]]] = field(default_factory=list)
-    launch: list[str] = field(default_factory=list)
     downloads: list[str] = field(default_factory=list)
     switchers: list[dict] = field(default_factory=list)
     toggles: list[str] = field(default_factory=list)
@@ -253,6 +216,14 @@ def font_problems(text: str, fonts: list[dict]) -> list[str]:
     return problems
 
 
+def outside_its_folder(request, visit) -> None:
+    """Records a local request for a file outside the Chinese book's folder."""
+    book = visit.url[: visit.url.index(f"/{LANGUAGE}/") + len(LANGUAGE) + 2]
+    local = urlsplit(request.url).hostname == "127.0.0.1"
+    if local and not request.url.startswith(book):
+        visit.outside_requests.append(request.url)
+
+
 @pytest.fixture(scope="module")
 def visits(browser_context, server: str) -> dict[str, Visit]:
     """Each page of _toc.yml visited once in Chinese; a full-page screenshot of each,
@@ -264,48 +235,8 @@ def visits(browser_context, server: str) -> dict[str, Visit]:
     results: dict[str, Visit] = {}
     for entry in PAGES:
         visit = Visit(url=f"{book}{entry}.html")
-        page = context.new_page()
-        page.on(
-            "console",
-            lambda m, v=visit: m.type == "error" and v.console_errors.append(m.text),
-        )
-        page.on("pageerror", lambda e, v=visit: v.page_errors.append(str(e)))
-        page.on(
-            "request",
-            lambda r, v=visit: (
-                urlsplit(r.url).hostname == "127.0.0.1"
-                and not r.url.startswith(book)
-                and v.outside_requests.append(r.url)
-            ),
-        )
-        page.on(
-            "response",
-            lambda r, v=visit: (
-                r.status >= 400 and v.failed_local.append(f"{r.status} {r.url}")
-            ),
-        )
-        page.on(
-            "requestfailed",
-            lambda r, v=visit: (
-                urlsplit(r.url).hostname == "127.0.0.1"
-                and v.failed_local.append(f"{r.failure} {r.url}")
-            ),
-        )
         before = len(external)
-        response = page.goto(visit.url, wait_until="load")
-        visit.status = response.status if response else None
-        visit.has_math = page.evaluate("() => document.querySelector('.math') !== null")
-        if visit.has_math:
-            try:
-                page.wait_for_function(
-                    "() => window.MathJax && MathJax.startup "
-                    "&& MathJax.startup.promise",
-                    timeout=15_000,
-                )
-                visit.mathjax_ready = page.evaluate(JS_MATHJAX)
-            except sync_api.Error as exc:
-                visit.page_errors.append(f"MathJax did not start: {exc}")
-        page.evaluate(JS_EAGER_IMAGES)
+        page = open_page(context, visit, on_request=outside_its_folder)
         text = page.evaluate(JS_TEXT)
         visit.blocks = text["blocks"]
         selectors = [f'[data-zh-font-probe="{i}"]' for i in range(len(text["probes"]))]
@@ -347,13 +278,7 @@ def test_chinese_page_loads_offline_from_its_own_folder(visits, entry):
     127.0.0.1, and every file the page loads is the Chinese book's own (under /zh_CN/).
     """
     visit = visits[entry]
-    assert visit.status == 200, f"{visit.url} answered {visit.status}"
-    assert not visit.console_errors, (
-        f"console errors on {entry}: {visit.console_errors}"
-    )
-    page_errors = [e for e in visit.page_errors if e not in KNOWN_PAGE_ERRORS]
-    assert not page_errors, f"page errors on {entry}: {page_errors}"
-    assert not visit.failed_local, f"failed requests on {entry}: {visit.failed_local}"
+    check_page_loaded(visit, entry)
     assert not visit.external_requests, (
         f"{entry} tried to reach the network (aborted): {visit.external_requests}"
     )
@@ -367,21 +292,8 @@ def test_chinese_math_is_typeset(visits, entry):
     """MathJax finished, every .math element holds an mjx-container, no MathJax error,
     no raw TeX shown (as test_browser.test_math_is_typeset)."""
     visit = visits[entry]
-    if visit.has_math:
-        assert visit.mathjax_ready, f"MathJax did not finish on {entry}"
-        assert visit.math["containers"] > 0, f"{entry} has math but no mjx-container"
-        assert visit.math["untypeset"] == 0, (
-            f"{visit.math['untypeset']} of {visit.math['elements']} equations "
-            f"on {entry} were not typeset"
-        )
+    check_math_typeset(visit, entry)
     assert not visit.math.get("errors"), f"MathJax errors on {entry}"
-    for token in RAW_MATH:
-        if token in visit.inner_text:
-            at = visit.inner_text.index(token)
-            pytest.fail(
-                f"raw TeX {token!r} visible on {entry}: "
-                f"...{visit.inner_text[max(0, at - 80) : at + 80]}..."
-            )
 
 
 @pytest.mark.parametrize("entry", PAGES)
@@ -486,21 +398,8 @@ def test_code_cell_toggles_are_in_chinese(visits):
 def test_chinese_launch_buttons_open_the_chinese_notebook(visits, server, entry):
     """Colab and Binder open zh/NAME.ipynb in the repository; the download button
     offers that notebook."""
-    repository = config()["repository"]
-    owner_repo = repository["url"].removeprefix("https://github.com/").strip("/")
-    branch = repository["branch"]
     visit = visits[entry]
-    colab = [h for h in visit.launch if "colab.research.google.com" in h]
-    binder = [h for h in visit.launch if "mybinder.org" in h]
-    assert colab == [
-        f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/"
-        f"zh/{entry}.ipynb"
-    ], colab
-    assert len(binder) == 1, f"expected one Binder button on {entry}, found {binder}"
-    parts = urlsplit(binder[0])
-    assert parts.path == f"/v2/gh/{owner_repo}/{branch}", binder[0]
-    urlpath = parse_qs(parts.query).get("urlpath", [""])[0]
-    assert urlpath.endswith(f"/zh/{entry}.ipynb"), urlpath
+    check_launch_buttons(visit.launch, f"zh/{entry}.ipynb")
     notebooks = [h for h in visit.downloads if h.endswith(".ipynb")]
     assert notebooks == [f"{server}{LANGUAGE}/_sources/{entry}.ipynb"], notebooks
     with urllib.request.urlopen(notebooks[0], timeout=10) as response:
