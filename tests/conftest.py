@@ -96,9 +96,10 @@ def built_book() -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_book_zh() -> Path:
+def built_book_zh(built_book: Path) -> Path:
     """Build the Chinese book (_build/html/zh_CN) once per session, as `make book-zh`
-    does but with every warning an error."""
+    does but with every warning an error; after the English one, as `make book`
+    does."""
     from tools.translations import HTML_ZH
 
     _build([sys.executable, "-m", "tools.translations", "build", "--strict"], "Chinese")

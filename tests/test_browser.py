@@ -64,9 +64,10 @@ NOTEBOOKS = [entry for entry in PAGES if (ROOT / f"{entry}.ipynb").is_file()]
 
 # ----------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def book_html(built_book: Path) -> Path:
-    """The book built by the session fixture of tests/conftest.py
-    (warnings as errors)."""
+def book_html(built_book: Path, built_book_zh: Path) -> Path:
+    """The book built by the session fixture of tests/conftest.py (warnings as
+    errors), with the Chinese edition in zh_CN/, where every page's language switcher
+    leads."""
     return built_book
 
 
