@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tools.claims import CODE_SPAN
 from tools.repository import ROOT, book_notebooks, page_markdown
 
 BACKTICK_FENCE_WITH_BACKTICK = re.compile(r"^\s*(`{3,})[^`\n]*`", re.MULTILINE)
@@ -42,13 +43,12 @@ def test_the_check_finds_the_broken_fence() -> None:
 # the formula is cut in two and shows raw (exercise 6's loss did). Move the sign to the
 # end of the line before.
 BLOCK_MARKER = re.compile(r"^\s*(?:[-+*>]\s|\d+[.)]\s|#)")
-CODE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`", re.DOTALL)
 NOTEBOOKS = PAGES + sorted((ROOT / "solutions").glob("*.ipynb"))
 
 
 def formula_lines_read_as_blocks(markdown: str) -> list[str]:
     """The lines inside an inline formula ($...$) that Markdown reads as a block."""
-    text = CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), markdown)
+    text = CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), markdown)
     text = re.sub(
         r"\$\$.*?\$\$", lambda m: re.sub(r"[^\n]", " ", m.group(0)), text, flags=re.S
     )
