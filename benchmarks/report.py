@@ -22,7 +22,7 @@ import sys
 from tools.repository import BOOK, ROOT, relative
 from tools.translations import PAGES_ZH
 
-from .machine import processor, processor_kind
+from .machine import PROCESSOR_WORDS, processor, processor_kind
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 PAGE = BOOK / "costs.md"
@@ -81,12 +81,13 @@ class Text:
         self.used: set[str] = set()  # the templates and names this render used
         self.missing: list[str] = []  # the texts it left English
         if language == "en":
-            self.templates, self.names, self._processor = None, None, processor
+            self.templates, self.names = None, None
+            self.processor_words = PROCESSOR_WORDS
         else:
             from . import report_zh
 
             self.templates, self.names = report_zh.TEMPLATES, report_zh.NAMES
-            self._processor = report_zh.processor
+            self.processor_words = report_zh.PROCESSOR_WORDS
 
     def __call__(self, template: str, **values) -> str:
         self.used.add(template)
@@ -107,7 +108,7 @@ class Text:
         return self.names.get(english, english)
 
     def processor(self, machine: dict) -> str:
-        return self._processor(machine)
+        return processor(machine, self.processor_words)
 
 
 def _num(value: float) -> str:

@@ -15,8 +15,6 @@ An English text missing here stays English on the Chinese page, and
 
 from __future__ import annotations
 
-from .machine import processor as machine_processor
-
 TEMPLATES = {
     # the title and the introduction
     "# What it costs": "# 运行成本",
@@ -342,13 +340,11 @@ NAMES = {
 }
 
 
-def processor(machine: dict) -> str:
-    """:func:`benchmarks.machine.processor` in Chinese: ``AMD EPYC（AMD；AVX2，无
-    AVX-512，无 BF16，无 AMX）``."""
-    words = {
-        "not recorded": "未记录指令集",
-        "absent": "无 {}",
-        "between": "，",
-        "form": "{model}（{vendor}；{sets}）",
-    }
-    return machine_processor(machine, words)
+# How benchmarks.machine.processor words a processor in Chinese: ``AMD EPYC（AMD；AVX2，
+# 无 AVX-512，无 BF16，无 AMX）``.
+PROCESSOR_WORDS = {
+    "not recorded": "未记录指令集",
+    "absent": "无 {}",
+    "between": "，",
+    "form": "{model}（{vendor}；{sets}）",
+}
