@@ -86,14 +86,16 @@ TEMPLATES = {
     ", goal met": "，理想目标达成",
     ", goal missed": "，理想目标未达成",
     "every chapter within its budget": "每章都不超出时间预算",
-    "scaled to this machine": "按本机换算",
-    "{inside} of {count} executed here": "在本机执行的 {count} 个中有 {inside} 个",
+    "scaled to the machine that executed them": "按执行各章的机器换算",
+    "{inside} of {count} executed on {date}": (
+        "{date} 执行的 {count} 个中有 {inside} 个"
+    ),
     "scaled to the machine of its stored run": "按各章存档运行所在的机器换算",
     "{inside} of {count} stored runs": "{count} 次存档运行中有 {inside} 次",
     "all notebooks in CI": "CI 中的全部 notebook",
     "≤ 35 min": "≤ 35 分钟",
     "{minutes} min: the {count} notebooks nbval runs, executed one after another "
-    "here": "{minutes} 分钟：nbval 运行的 {count} 个 notebook 在本机依次执行",
+    "on {date}": "{minutes} 分钟：nbval 运行的 {count} 个 notebook 于 {date} 依次执行",
     " ({failed} failed)": "（{failed} 个失败）",
     "{minutes} min: the {count} stored runs": "{minutes} 分钟：{count} 次存档运行",
     "not measured here (run `--chapters`)": "未在本机测量（运行 `--chapters`）",
