@@ -247,7 +247,7 @@ def _targets(results: dict, t: Text) -> list[str]:
             ]
         )
     ran = [e for e in executed.values() if e.get("run_s") is not None]
-    if stored and len(ran) >= len(stored):  # every notebook nbval runs, executed
+    if stored and len(ran) >= len(stored):  # all executed by `--chapters`
         total = sum(e["run_s"] for e in ran)
         failed = sum(bool(e["error"]) for e in ran)
         rows.append(

@@ -246,6 +246,8 @@ def test_fit_decreases_the_loss(regression, capsys):
     assert all(b < a for a, b in zip(losses, losses[1:], strict=False))
     assert history["val_mse"][-1] < 0.1
     assert all(s > 0 for s in history["seconds"])
+    assert history.total_seconds == pytest.approx(sum(history["seconds"]))
+    assert History().total_seconds == 0
     summary = history.summary()
     assert summary.startswith("5 epochs in ")
     assert f"train_loss {losses[-1]:.4f}" in summary and "val_mse" in summary

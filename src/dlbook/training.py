@@ -77,6 +77,11 @@ class History:
     def last(self) -> dict[str, float]:
         return self.records[-1]
 
+    @property
+    def total_seconds(self) -> float:
+        """The training time of every epoch together."""
+        return sum(self["seconds"])
+
     def summary(self) -> str:
         if not self.records:  # fit(..., epochs=0)
             return "0 epochs"
@@ -84,8 +89,8 @@ class History:
         metrics = ", ".join(
             f"{k} {v:.4f}" for k, v in last.items() if k not in ("epoch", "seconds")
         )
-        total = sum(self["seconds"])
-        return f"{len(self)} epochs in {total:.1f} s; last epoch: {metrics}"
+        seconds = self.total_seconds
+        return f"{len(self)} epochs in {seconds:.1f} s; last epoch: {metrics}"
 
 
 def train_epoch(
