@@ -47,18 +47,18 @@ def cam_model(seed: int, channels: int = 5, classes: int = 4):
 @checks
 @given(seed=seeds)
 def test_grad_cam_equals_cam_after_global_average_pooling(seed):
-    """With global average pooling then a linear layer, dy_c/dA_k = w_ck / (h w)
+    """With global average pooling then a linear layer, dy_t/dA_c = w_tc / (h w)
     everywhere, so Grad-CAM's weights are the linear weights / (h w): Grad-CAM is CAM,
-    ReLU(sum_k w_ck A_k) / (h w)."""
+    ReLU(sum_c w_tc A_c) / (h w)."""
     model, features, head = cam_model(seed % 1000)
     x = np.random.default_rng(seed).normal(size=(3, 2, 9, 8))
     target = np.random.default_rng(seed + 1).integers(0, 4, size=3)
     maps = grad_cam(model, features, x, target, upsampled=False)
     with torch.no_grad():
-        activations = features(torch.from_numpy(x)).numpy()  # (N, K, h, w)
-    weights = head.weight.detach().numpy()[target]  # (N, K)
+        activations = features(torch.from_numpy(x)).numpy()  # (N, C, h, w)
+    weights = head.weight.detach().numpy()[target]  # (N, C)
     hw = activations.shape[2] * activations.shape[3]
-    cam = np.maximum(np.einsum("nk,nkij->nij", weights, activations), 0) / hw
+    cam = np.maximum(np.einsum("nc,ncij->nij", weights, activations), 0) / hw
     np.testing.assert_allclose(maps, cam, rtol=1e-10, atol=1e-12)
 
 

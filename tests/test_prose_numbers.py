@@ -26,7 +26,13 @@ from pathlib import Path
 
 import pytest
 
-from tools.claims import backed_by_output, printed_numbers, prose_numbers, unbacked
+from tools.claims import (
+    backed_by_output,
+    claims_of,
+    printed_numbers,
+    prose_numbers,
+    unbacked,
+)
 from tools.repository import ROOT, book_notebooks
 
 
@@ -43,7 +49,9 @@ def test_every_decimal_in_the_prose_is_printed_by_the_run(path: Path) -> None:
 def test_the_check_finds_a_number_the_run_did_not_print() -> None:
     outputs = [Decimal("1.6463"), Decimal("0.9814"), Decimal("28.93")]
     assert backed_by_output(Decimal("1.646"), 3, outputs)
-    assert backed_by_output(Decimal("98.1"), 1, outputs)  # a fraction as a percentage
+    # a fraction backs a percentage ("98.1%", "98.1 points"), not a bare number
+    assert backed_by_output(Decimal("98.1"), 1, outputs, percent=True)
+    assert not backed_by_output(Decimal("98.1"), 1, outputs)
     assert backed_by_output(Decimal("28.9"), 1, outputs)
     assert not backed_by_output(Decimal("1.524"), 3, outputs)
     assert not backed_by_output(Decimal("1.65"), 2, outputs[1:])
@@ -55,6 +63,35 @@ def test_the_check_finds_a_number_the_run_did_not_print() -> None:
     assert found == ["1.646", "3.3 million"]
     factors = "memory x4.0, time ×3.1 (a 1.5x gain); not max2.5 or v1.2"
     assert [number for number, _ in prose_numbers(factors)] == ["4.0", "3.1", "1.5"]
+
+
+def _notebook(markdown: str, printed: str) -> list[dict]:
+    output = {"output_type": "stream", "name": "stdout", "text": printed}
+    return [
+        {"cell_type": "code", "source": "", "outputs": [output]},
+        {"cell_type": "markdown", "source": markdown, "metadata": {}},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "printed", "backed"),
+    [
+        ("ahead by 1.8 points", "gap 0.018", True),
+        ("1.2 to 1.8\n  points ahead", "gaps 0.012, 0.018", True),
+        ("accuracy 86.1–86.2%", "0.861 0.862", True),
+        ("the loss is 0.981", "accuracy 98.1%", True),
+        ("faster by 1.8 times", "gap 0.018", False),  # not a percentage
+        ("accuracy 98.1%", "accuracy 98.1%", True),
+        ("the loss is 98.1", "accuracy 0.981", False),
+        ("in this run 3.1 times", "forward, loops (3.1)   2.4", False),  # a label
+        ("in this run 2.4 times", "forward, loops (3.1)   2.4", True),
+    ],
+)
+def test_a_percentage_and_an_equation_label_back_only_what_they_are(
+    markdown: str, printed: str, backed: bool
+) -> None:
+    found = claims_of(_notebook(markdown, printed))
+    assert found and all(claim.backed is backed for claim in found), found
 
 
 # Pages that quote the measured introduction's committed run: every speed (GFLOP/s) and

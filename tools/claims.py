@@ -6,8 +6,9 @@
 prints, per notebook, a Markdown table: each decimal number written in a Markdown
 cell (``1.646``, ``98.1%``, ``28.9×``, ``3.3 million``), the sentence it stands in,
 the cell it stands in, and its source: the code cell whose output prints it at the
-precision written (rounding allowed; a percentage may print as a fraction), or the
-citation (``{cite}``) in its sentence, or the reason given in the cell's metadata::
+precision written (rounding allowed; a number written as a percentage, "98.1%" or
+"1.8 points", may print as a fraction, and the reverse), or the citation
+(``{cite}``) in its sentence, or the reason given in the cell's metadata::
 
     "metadata": {"prose_numbers": {"0.5": "the MSE of predicting 0, derived in (4.9)"}}
 
@@ -16,9 +17,10 @@ A number with none of these is *unbacked*: the command then exits with status 1,
 has one implementation) fails for that notebook.
 
 Not counted as numbers: equation and section references such as ``(5.6)`` or
-``section 5.3``, version strings (``2.13.0``), and anything inside a code span. Cell
-indices are 0-based over all cells. Where several outputs print a number, the table
-names the nearest code cell (the earlier of two equally near); any of them backs it.
+``section 5.3``, version strings (``2.13.0``), and anything inside a code span; in
+outputs, equation labels such as ``(3.1)`` back nothing. Cell indices are 0-based over
+all cells. Where several outputs print a number, the table names the nearest code cell
+(the earlier of two equally near); any of them backs it.
 """
 
 from __future__ import annotations
@@ -51,6 +53,13 @@ REFERENCE = re.compile(
     r"|\d+\.\d+\)?\s*[-–]\s*\(\d+\.\d+\))",
     re.MULTILINE,
 )
+# An equation label an output prints ("forward, loops (3.1)"): a name, not a value.
+EQUATION_LABEL = re.compile(r"\([1-9]\.\d{1,2}\)")
+# What follows a number written as a percentage, in prose or in an output: a percent
+# sign or percentage points, perhaps after the other end of a range ("86.1-86.2%").
+PERCENT_AFTER = re.compile(
+    r"(?:\s*(?:[-–]|to)\s*\d+(?:\.\d+)?)?\s*(?:%|per ?cent\b|(?:percentage )?points?\b)"
+)
 CODE_SPAN = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 MATH_TAG = re.compile(r"\\tag\{[^}]*\}")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*(])|\n\s*\n")
@@ -65,13 +74,15 @@ KINDS = ("output", "cite", "metadata", "")  # what backs a claim; "" nothing
 @dataclass(frozen=True)
 class Printed:
     """A number an output prints: its value, its code cell, the output's line, where
-    the number starts in that line, and the number as printed."""
+    the number starts in that line, the number as printed, and whether a percent sign
+    follows it."""
 
     value: Decimal
     cell: int
     line: str
     start: int = 0
     token: str = ""
+    percent: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,15 +125,20 @@ def printed_numbers(cells: list[dict]) -> list[Printed]:
             for text in texts:
                 text = text if isinstance(text, str) else "".join(text)
                 for line in text.splitlines():
-                    for match in OUTPUT_NUMBER.finditer(line):
+                    # blank the labels, keeping the line's length
+                    values = EQUATION_LABEL.sub(lambda m: " " * len(m[0]), line)
+                    for match in OUTPUT_NUMBER.finditer(values):
                         token = match.group(0)
+                        percent = bool(PERCENT_AFTER.match(line, match.end()))
                         # "2.55e+06" backs "2.55 × 10^6" too: keep its mantissa too
                         for part in {token, re.split("[eE]", token)[0]}:
                             try:
                                 value = Decimal(part.replace(",", ""))
                             except InvalidOperation:
                                 continue
-                            printed = Printed(value, index, line, match.start(), token)
+                            printed = Printed(
+                                value, index, line, match.start(), token, percent
+                            )
                             found.append(printed)
     return found
 
@@ -139,13 +155,24 @@ def _rounded(value: Decimal, places: int) -> set[Decimal]:
 
 
 def rounds_from(
-    number: Decimal, places: int, value: Decimal, unit: Decimal = Decimal(1)
+    number: Decimal,
+    places: int,
+    value: Decimal,
+    unit: Decimal = Decimal(1),
+    percent: bool = False,
+    printed_percent: bool = False,
 ) -> bool:
     """``number`` (written with ``places`` decimals, in ``unit``s: 10**6 for "3.3
-    million") rounds from the printed ``value``, as is or as a percentage of a printed
-    fraction (or a printed percentage's fraction)."""
+    million") rounds from the printed ``value``, as is; or, when only one of them is
+    a percentage (``percent``: the prose writes one; ``printed_percent``: the output
+    prints one), as the other's fraction times 100."""
     value = value / unit
-    for scaled in (value, value * 100, value / 100):
+    scales = [value]
+    if percent and not printed_percent:
+        scales.append(value * 100)  # "98.1%" from a printed 0.981
+    if printed_percent and not percent:
+        scales.append(value / 100)  # "0.981" from a printed "98.1%"
+    for scaled in scales:
         if number.copy_abs() in _rounded(scaled.copy_abs(), places):
             return True
     return False
@@ -156,9 +183,11 @@ def backed_by_output(
     places: int,
     outputs: Iterable[Decimal],
     unit: Decimal = Decimal(1),
+    percent: bool = False,
 ) -> bool:
-    """Whether a printed value of ``outputs`` backs ``number`` (:func:`rounds_from`)."""
-    return any(rounds_from(number, places, value, unit) for value in outputs)
+    """Whether a printed value of ``outputs`` (none of them a percentage) backs
+    ``number`` (:func:`rounds_from`)."""
+    return any(rounds_from(number, places, value, unit, percent) for value in outputs)
 
 
 def _prose_matches(markdown: str) -> list[tuple[re.Match, str, str]]:
@@ -215,6 +244,7 @@ def claims_of(cells: list[dict]) -> list[Claim]:
         reasons = cell.get("metadata", {}).get("prose_numbers", {})
         for match, sentence, cited in _prose_matches(cell_text(cell)):
             written, at = match.group(0), match.start()
+            percent = bool(PERCENT_AFTER.match(sentence, match.end()))
             if written in reasons:
                 claim = Claim(written, sentence, index, "metadata", None, "", at)
                 claim = replace(claim, evidence=reasons[written])
@@ -224,7 +254,9 @@ def claims_of(cells: list[dict]) -> list[Claim]:
                 claim = Claim(written, sentence, index, "", at=at)
                 number, places, unit = _value(written)
                 backing = [
-                    p for p in printed if rounds_from(number, places, p.value, unit)
+                    p
+                    for p in printed
+                    if rounds_from(number, places, p.value, unit, percent, p.percent)
                 ]
                 if backing:  # the nearest cell, and in it the closest match
                     best = min(

@@ -33,7 +33,8 @@ TIME_LINE = re.compile(r"(\*\*Time:\*\*\s+about\s+)(\d+)(\s*s\b)")
 # the machine's speed, where the Time line states it ("... at about 130 GFLOP/s")
 SPEED = re.compile(r"(at\s+about\s+)(\d+)(\s+GFLOP/s)")
 TABLE_HEADER = (
-    "| chapter | run time of the committed run | matrix-multiply speed during the run |"
+    "| chapter | run time of the committed run "
+    "| NumPy float32 matrix-multiply speed during the run |"
 )
 
 

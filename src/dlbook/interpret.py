@@ -67,7 +67,7 @@ def activations_and_gradients(
     model, layer, x: np.ndarray, target=None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The output of ``layer`` (a module inside ``model``) on ``x`` and the gradient of
-    the target score with respect to it: two ``(N, K, h, w)`` arrays. A forward hook
+    the target score with respect to it: two ``(N, C, h, w)`` arrays. A forward hook
     captures the activations."""
     import torch
 
@@ -104,11 +104,11 @@ def grad_cam(
     """Grad-CAM maps ``(N, H, W)`` (or ``(N, h, w)`` at
     the layer's resolution with ``upsampled=False``).
 
-    ``alpha_k = mean_ij dscore/dA_kij`` (3.17);
-    ``map = ReLU(sum_k alpha_k A_k)`` (3.18).
+    ``alpha_c = mean_ij dscore/dA_cij`` (3.17);
+    ``map = ReLU(sum_c alpha_c A_c)`` (3.18).
     """
     activations, gradients = activations_and_gradients(model, layer, x, target)
-    alpha = gradients.mean(axis=(2, 3), keepdims=True)  # (3.17): (N, K, 1, 1)
+    alpha = gradients.mean(axis=(2, 3), keepdims=True)  # (3.17): (N, C, 1, 1)
     maps = np.maximum((alpha * activations).sum(axis=1), 0)  # (3.18): (N, h, w)
     return upsample(maps, np.shape(x)[2:]) if upsampled else maps
 
