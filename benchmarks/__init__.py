@@ -1,6 +1,6 @@
 """The course's benchmark suite: machine, operations, scaling, chapters (issue 17).
 
-    .venv/bin/python -m benchmarks            # machine, operations, scaling (~1 min)
+    .venv/bin/python -m benchmarks            # machine, operations, scaling (~2 min)
     .venv/bin/python -m benchmarks --chapters # also execute every chapter notebook
     .venv/bin/python -m benchmarks --quick    # tiny shapes, seconds (the test's run)
 
@@ -9,7 +9,8 @@
 - ``machine``: the machine's facts and its float32 matrix-product ceiling;
 - ``scaling``: how time grows with the model's size; ``alternation``: NumPy beside
   PyTorch; ``chapters``: each notebook executed as CI runs it;
-- ``timing``: interleaved, settled timings; ``plots`` and ``report``: the figures and
+- ``timing``: interleaved, settled timings, NumPy and PyTorch in alternating rounds;
+  ``plots`` and ``report``: the figures and
   the page.
 
 Writes ``benchmarks/results.json`` and the plots under ``book/_static/benchmarks/``;

@@ -36,16 +36,30 @@ TEMPLATES = {
     "上重新测量并重写本页；`--chapters` 还会执行各章的 notebook。",
     " (a `--quick` run on tiny shapes: not the chapters' shapes)": "（一次在极小形状"
     "上的 `--quick` 运行，并非各章所用的形状）",
-    "Times are medians of several runs after a warm-up. Forward + backward computes "
-    "the input gradient and every parameter gradient from a fixed upstream gradient; "
-    "the training steps also apply an SGD update. GFLOP/s counts the matrix products "
-    "only, so element-wise kernels (pooling, normalization, the loss) show none; the "
-    "share is of the library's own peak matrix-product speed below.": "时间是预热之后"
-    "多次运行的中位数。前向 + 反向传播根据一个固定的上游梯度，计算输入的梯度和每个参数"
-    "的梯度；训练步还要执行一次 SGD 更新。GFLOP/s 只计算矩阵乘积，因此逐元素的计算内核"
-    "（汇聚、规范化、损失）没有这一项；占比是相对于下文所列该库自身的矩阵乘积峰值速度"
-    "而言的。",
+    "NumPy and PyTorch are timed in alternating blocks: in each of {rounds} rounds "
+    "one library runs an operation's forward pass and its forward + backward in turns "
+    "for about a quarter of a second, then the other library does, the order "
+    "reversing from round to round, so that a slow spell of a shared machine falls on "
+    "both. A time is the median over the rounds; a ratio (NumPy's time over "
+    "PyTorch's) is the median of the rounds' ratios, with the lowest and the highest "
+    "of them in brackets.": "NumPy 和 PyTorch 以交替的区块计时：共 {rounds} 轮，每一轮"
+    "先由一个库轮流运行某个运算的前向传播和前向 + 反向传播，约四分之一秒，再由另一个库"
+    "运行，两者的先后顺序逐轮对调；这样，共享机器上一段变慢的时期会同时落在两个库上。时间"
+    "是各轮的中位数；比值（NumPy 的时间除以 PyTorch 的时间）是各轮比值的中位数，括号里"
+    "是其中的最小值和最大值。",
+    "Forward + backward computes the input gradient and every parameter gradient from "
+    "a fixed upstream gradient; the training steps also apply an SGD update. GFLOP/s "
+    "counts the matrix products only, so element-wise kernels (pooling, "
+    "normalization, the loss) show none; the share is of the library's own peak "
+    "matrix-product speed below.": "前向 + 反向传播根据一个固定的上游梯度，计算输入的"
+    "梯度和每个参数的梯度；训练步还要执行一次 SGD 更新。GFLOP/s 只计算矩阵乘积，因此逐"
+    "元素的计算内核（汇聚、规范化、损失）没有这一项；占比是相对于下文所列该库自身的矩阵"
+    "乘积峰值速度而言的。",
     # the machine
+    "met in the median, not in every round": "按中位数达到，但并非每一轮都达到",
+    "A ratio without a range in brackets comes from a run that timed the two "
+    "libraries one after the other, not in alternating rounds.": "没有括号内范围的比值"
+    "来自较早的运行：那时两个库是先后分别计时的，而不是交替轮流计时。",
     "## The machine": "## 测量所用的机器",
     "measured on": "测量时间",
     "load average (1 min)": "平均负载（1 分钟）",

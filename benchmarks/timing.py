@@ -125,6 +125,28 @@ def interleaved_times(
     }
 
 
+def alternating_rounds(
+    groups: dict[str, dict[str, Callable[[], object]]],
+    rounds: int = 7,
+    budget_s: float = 0.25,
+) -> dict[str, list[dict]]:
+    """Groups of functions (one group a library) timed in alternating blocks: in each
+    of ``rounds`` rounds every group runs :func:`interleaved_times` for about
+    ``budget_s``, then :func:`settle`, and the groups' order reverses from one round
+    to the next. A slow spell of a shared machine then falls on the libraries in turn
+    rather than on one of them, and their ratio can be taken round by round. Returns
+    each function's timing in each round."""
+    per_round: dict[str, list[dict]] = {}
+    order = list(groups)
+    for r in range(rounds):
+        for group in order if r % 2 == 0 else order[::-1]:
+            timings = interleaved_times(groups[group], warmup=1, budget_s=budget_s)
+            for name, timing in timings.items():
+                per_round.setdefault(name, []).append(timing)
+            settle()
+    return per_round
+
+
 SETTLE_S = 0.3  # python -m benchmarks --quick sets 0
 
 

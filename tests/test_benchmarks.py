@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from benchmarks import __main__ as cli
-from benchmarks import chapters, report
+from benchmarks import chapters, report, timing
 from benchmarks.operations import TARGETS
 from benchmarks.scaling import fitted_exponent
 from tools.repository import BOOK
@@ -58,6 +58,9 @@ def test_quick_run_writes_results_plots_and_page(tmp_path):
     for row in results["operations"]:
         for key in ("numpy_fwd_s", "numpy_fb_s", "torch_fwd_s", "torch_fb_s"):
             assert row[key] > 0, (row["name"], key)
+        for mode in ("fwd", "fb"):  # the median of the rounds' ratios, within them
+            low, high = row[f"ratio_{mode}_range"]
+            assert low <= row[f"ratio_{mode}"] <= high, (row["name"], mode)
     assert set(results["scaling"]) == {"MLP", "CNN", "attention"}
     for figure in results["figures"].values():
         assert (page.parent / figure).is_file()
@@ -112,3 +115,32 @@ def test_the_page_keeps_each_processor_kind_side_by_side(committed):
     for kind in kept.values():
         assert processor(kind["machine"]) in page
     assert "benchmark issue" not in page
+
+
+def test_alternating_rounds_give_each_library_its_own_blocks_in_turn(monkeypatch):
+    """Each round runs one group's functions (and only them) in a block, then the
+    other's, the order reversing every round; every function gets one timing a round."""
+    calls = []
+    monkeypatch.setattr(timing, "settle", lambda seconds=None: calls.append("|"))
+    groups = {
+        "numpy": {
+            "numpy_fwd": lambda: calls.append("numpy"),
+            "numpy_fb": lambda: calls.append("numpy"),
+        },
+        "torch": {"torch_fwd": lambda: calls.append("torch")},
+    }
+    per_round = timing.alternating_rounds(groups, rounds=3, budget_s=0.001)
+    blocks, block = [], set()  # the functions called between two settles
+    for call in calls:
+        if call == "|":
+            blocks.append(block)
+            block = set()
+        else:
+            block.add(call)
+    assert blocks == [{"numpy"}, {"torch"}, {"torch"}, {"numpy"}, {"numpy"}, {"torch"}]
+    assert {name: len(t) for name, t in per_round.items()} == {
+        "numpy_fwd": 3,
+        "numpy_fb": 3,
+        "torch_fwd": 3,
+    }
+    assert all(t["median_s"] >= 0 for ts in per_round.values() for t in ts)
