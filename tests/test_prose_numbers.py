@@ -136,3 +136,43 @@ def test_pages_quote_the_measured_introductions_run(page: str) -> None:
         f"{page}: speeds or times that book/intro-measured.ipynb's stored run does "
         f"not print (re-executed since?): {stale}"
     )
+
+
+# "cell 23", "cell 31's": a code cell of the same notebook; "its cell 44" is another
+# notebook's (the reason names which)
+CELL_REFERENCE = re.compile(r"(?<!its )\bcells? (\d+)\b")
+DECIMAL = re.compile(r"\d+\.\d+")
+
+
+def _cell_text(cell: dict) -> str:
+    """A code cell's source and the text of its outputs."""
+    texts = ["".join(cell["source"])]
+    for output in cell.get("outputs", []):
+        texts.append("".join(output.get("text", "")))
+        texts.append("".join(output.get("data", {}).get("text/plain", "")))
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("path", book_notebooks(), ids=lambda p: p.name)
+def test_reasons_name_code_cells_that_hold_their_numbers(path: Path) -> None:
+    """A reason in a cell's metadata that names a cell by its index ("a setting:
+    lr=0.5 of cell 28") names a code cell of the notebook that holds the number, or,
+    for a number derived from others, one of those: a cell inserted above would make
+    the index point at the wrong cell, and this says so."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    problems = []
+    for index, cell in enumerate(cells):
+        for number, reason in cell.get("metadata", {}).get("prose_numbers", {}).items():
+            wanted = {number, *DECIMAL.findall(reason)}
+            for reference in CELL_REFERENCE.findall(reason):
+                named = int(reference)
+                if named >= len(cells) or cells[named]["cell_type"] != "code":
+                    problems.append(
+                        f"cell {index}, {number}: cell {named} is no code cell"
+                    )
+                elif not any(w in _cell_text(cells[named]) for w in wanted):
+                    found = f"cell {named} holds none of {sorted(wanted)}"
+                    problems.append(f"cell {index}, {number}: {found}")
+    assert not problems, (
+        f"{path.name}: reasons that name the wrong cell:\n" + "\n".join(problems)
+    )
