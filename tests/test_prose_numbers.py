@@ -28,7 +28,9 @@ import pytest
 
 from tools.claims import (
     backed_by_output,
+    cell_text,
     claims_of,
+    output_texts,
     printed_numbers,
     prose_numbers,
     unbacked,
@@ -63,6 +65,29 @@ def test_the_check_finds_a_number_the_run_did_not_print() -> None:
     assert found == ["1.646", "3.3 million"]
     factors = "memory x4.0, time ×3.1 (a 1.5x gain); not max2.5 or v1.2"
     assert [number for number, _ in prose_numbers(factors)] == ["4.0", "3.1", "1.5"]
+
+
+def test_output_texts_reads_streams_and_tables_not_images() -> None:
+    cell = {
+        "cell_type": "code",
+        "source": "print(1.5)",
+        "outputs": [
+            {"output_type": "stream", "name": "stdout", "text": ["loss ", "1.25\n"]},
+            {
+                "output_type": "execute_result",
+                "data": {"text/plain": "0.75", "text/html": ["<td>", "2.5</td>"]},
+            },
+            {"output_type": "display_data", "data": {"image/png": "iVBOR0.5"}},
+        ],
+    }
+    texts = output_texts(cell)
+    assert [t for t in texts if t] == ["loss 1.25\n", "0.75", "<td>2.5</td>"]
+    assert [p.value for p in printed_numbers([cell])] == [
+        Decimal("1.25"),
+        Decimal("0.75"),
+        Decimal("2.5"),
+    ]
+    assert _cell_text(cell).startswith("print(1.5)\n")
 
 
 def _notebook(markdown: str, printed: str) -> list[dict]:
@@ -146,11 +171,7 @@ DECIMAL = re.compile(r"\d+\.\d+")
 
 def _cell_text(cell: dict) -> str:
     """A code cell's source and the text of its outputs."""
-    texts = ["".join(cell["source"])]
-    for output in cell.get("outputs", []):
-        texts.append("".join(output.get("text", "")))
-        texts.append("".join(output.get("data", {}).get("text/plain", "")))
-    return "\n".join(texts)
+    return "\n".join([cell_text(cell), *output_texts(cell)])
 
 
 @pytest.mark.parametrize("path", book_notebooks(), ids=lambda p: p.name)

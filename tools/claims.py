@@ -114,32 +114,42 @@ def cell_text(cell: dict) -> str:
     return source if isinstance(source, str) else "".join(source)
 
 
+def output_texts(cell: dict) -> list[str]:
+    """The text a cell's outputs print: streams, and the plain and HTML forms of
+    results (tables); images and other data are not text."""
+    texts = []
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        for text in (
+            output.get("text", ""),
+            data.get("text/plain", ""),
+            data.get("text/html", ""),
+        ):
+            texts.append(text if isinstance(text, str) else "".join(text))
+    return texts
+
+
 def printed_numbers(cells: list[dict]) -> list[Printed]:
     """Every number any output of the notebook prints (text only), with its cell."""
     found = []
     for index, cell in enumerate(cells):
-        for output in cell.get("outputs", []):
-            texts = [output.get("text", "")]
-            texts.append(output.get("data", {}).get("text/plain", ""))
-            texts.append(output.get("data", {}).get("text/html", ""))
-            for text in texts:
-                text = text if isinstance(text, str) else "".join(text)
-                for line in text.splitlines():
-                    # blank the labels, keeping the line's length
-                    values = EQUATION_LABEL.sub(lambda m: " " * len(m[0]), line)
-                    for match in OUTPUT_NUMBER.finditer(values):
-                        token = match.group(0)
-                        percent = bool(PERCENT_AFTER.match(line, match.end()))
-                        # "2.55e+06" backs "2.55 × 10^6" too: keep its mantissa too
-                        for part in {token, re.split("[eE]", token)[0]}:
-                            try:
-                                value = Decimal(part.replace(",", ""))
-                            except InvalidOperation:
-                                continue
-                            printed = Printed(
-                                value, index, line, match.start(), token, percent
-                            )
-                            found.append(printed)
+        for text in output_texts(cell):
+            for line in text.splitlines():
+                # blank the labels, keeping the line's length
+                values = EQUATION_LABEL.sub(lambda m: " " * len(m[0]), line)
+                for match in OUTPUT_NUMBER.finditer(values):
+                    token = match.group(0)
+                    percent = bool(PERCENT_AFTER.match(line, match.end()))
+                    # "2.55e+06" backs "2.55 × 10^6" too: keep its mantissa too
+                    for part in {token, re.split("[eE]", token)[0]}:
+                        try:
+                            value = Decimal(part.replace(",", ""))
+                        except InvalidOperation:
+                            continue
+                        printed = Printed(
+                            value, index, line, match.start(), token, percent
+                        )
+                        found.append(printed)
     return found
 
 
