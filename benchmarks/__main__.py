@@ -37,7 +37,6 @@ def run_operations(operations, machine, bar, rounds: int = 7) -> list[dict]:
             "chapter": operation.chapter,
             "shape": operation.shape,
             "note": operation.note,
-            "rounds": rounds,
         }
         groups = {
             library: {
@@ -175,8 +174,10 @@ def run(args) -> int:
         results["machine"] = machine_facts(args.quick)
         results["quick"] = args.quick
         bar.update()
-        rounds = 2 if args.quick else 7
-        results["operations"] = run_operations(todo, results["machine"], bar, rounds)
+        results["rounds"] = 2 if args.quick else 7
+        results["operations"] = run_operations(
+            todo, results["machine"], bar, results["rounds"]
+        )
         results["scaling"] = {}
         for name, fn in scaling.scaling_parts(rng, args.quick):
             bar.set_postfix_str(f"scaling {name}")

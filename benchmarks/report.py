@@ -667,7 +667,7 @@ def _render(results: dict, t: Text) -> str:
             "spell of a shared machine falls on both. A time is the median over the "
             "rounds; a ratio (NumPy's time over PyTorch's) is the median of the "
             "rounds' ratios, with the lowest and the highest of them in brackets.",
-            rounds=results["operations"][0].get("rounds", "?"),
+            rounds=results.get("rounds", "?"),
         ),
         "",
         t(
