@@ -54,6 +54,8 @@ def test_quick_run_writes_results_plots_and_page(tmp_path):
     assert cli.main(argv) == 0
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["quick"] is True
+    assert results["rounds"] == 2  # a quick run's rounds, said once on the page
+    assert "in each of 2 rounds" in page.read_text()
     assert len(results["operations"]) >= 9
     for row in results["operations"]:
         for key in ("numpy_fwd_s", "numpy_fb_s", "torch_fwd_s", "torch_fb_s"):
