@@ -4,10 +4,13 @@ A re-execution that moves a number must fail until the prose follows. For each
 notebook of ``book/``, each decimal number written in a Markdown cell (``1.646``,
 ``98.1%``, ``28.9×``) must be an output of the same notebook at the precision
 written (rounding allowed; a percentage may print as a fraction), or carry its
-source: a citation (``{cite}``) in the same sentence, or a reason a maintainer can
-read in the cell's metadata::
+source, a reason a maintainer can read in the cell's metadata::
 
     "metadata": {"prose_numbers": {"0.5": "the MSE of predicting 0, derived in (4.9)"}}
+
+A paper's number has a reason that begins with "cited" and names the key of a
+citation in its sentence; a citation alone backs nothing, since the sentence may
+also hold this run's numbers.
 
 Not counted as numbers: equation and section references such as ``(5.6)`` or
 ``section 5.3``, version strings (``2.13.0``), and anything inside a code span.
@@ -43,8 +46,8 @@ def test_every_decimal_in_the_prose_is_printed_by_the_run(path: Path) -> None:
     problems = unbacked(path)
     assert not problems, (
         f"{path.name}: numbers in the prose that no output prints (fix the prose, or "
-        "cite, or give a reason in the cell's metadata 'prose_numbers'):\n"
-        + "\n".join(problems)
+        "give a reason in the cell's metadata 'prose_numbers', 'cited: KEY, ...' for a "
+        "paper's number):\n" + "\n".join(problems)
     )
 
 

@@ -177,7 +177,11 @@ def test_claims_name_the_cell_that_prints_each_number_or_its_source(tmp_path, ca
         "It reaches 98.2% in this run, a loss of 2.04. Simard et al. report 98.4% "
         "{cite}`simard2003best`. The chance level is 2.3. Our run took 7.7 s."
     )
-    prose.metadata["prose_numbers"] = {"2.3": "log 10, derived in the sentence"}
+    cited = "cited: simard2003best, their MLP's accuracy"
+    prose.metadata["prose_numbers"] = {
+        "2.3": "log 10, derived in the sentence",
+        "98.4": cited,
+    }
     path = tmp_path / "nb.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[far, printing, prose]), path)
     found = {claim.written: claim for claim in claims.claims(path)}
@@ -185,7 +189,7 @@ def test_claims_name_the_cell_that_prints_each_number_or_its_source(tmp_path, ca
     assert (found["98.2"].source, found["98.2"].backing_cell) == ("output", 1)
     assert found["98.2"].evidence == "accuracy 0.9818"
     assert (found["2.04"].source, found["2.04"].backing_cell) == ("output", 0)
-    assert (found["98.4"].source, found["98.4"].evidence) == ("cite", "simard2003best")
+    assert (found["98.4"].source, found["98.4"].evidence) == ("cite", cited)
     assert found["2.3"].evidence == "log 10, derived in the sentence"
     assert not found["7.7"].backed
     assert claims.unbacked(path) == ["cell 2: 7.7 in 'Our run took 7.7 s.'"]
@@ -206,3 +210,33 @@ def test_claims_name_the_cell_that_prints_each_number_or_its_source(tmp_path, ca
     prose.source = "It reaches 98.2% in this run."
     nbformat.write(nbformat.v4.new_notebook(cells=[far, printing, prose]), path)
     assert claims.main([str(path)]) == 0
+
+
+def test_a_citation_backs_a_number_only_through_a_cited_reason(tmp_path):
+    """A number beside a citation may be this run's: the citation alone backs nothing
+    (the run's number is checked against the outputs like any other), and a reason
+    that says "cited" must name a key that the number's sentence cites."""
+    printing = nbformat.v4.new_code_cell(
+        "...", outputs=[nbformat.v4.new_output("stream", text="accuracy 0.844\n")]
+    )
+    prose = nbformat.v4.new_markdown_cell(
+        "Fine-tuning brings it back to 84.5%, as Han et al. found with 9.0 times fewer "
+        "weights {cite}`han2015learning`. Simard et al. report 98.4% "
+        "{cite}`simard2003best`."
+    )
+    prose.metadata["prose_numbers"] = {
+        "9.0": "cited: han2015learning, AlexNet's compression",
+        "98.4": "cited: han2015learning, the wrong paper",
+    }
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[printing, prose]), path)
+    found = {claim.written: claim for claim in claims.claims(path)}
+    assert not found["84.5"].backed  # a stale run number beside a citation
+    assert found["9.0"].source == "cite"
+    assert not found["98.4"].backed  # its reason cites a key of another sentence
+    problems = claims.unbacked(path)
+    assert len(problems) == 2 and "84.5" in problems[0]
+    assert "98.4" in problems[1] and "cites no key of the sentence" in problems[1]
+    prose.source = prose.source.replace("84.5%", "84.4%")
+    nbformat.write(nbformat.v4.new_notebook(cells=[printing, prose]), path)
+    assert claims.claims(path)[0].source == "output"

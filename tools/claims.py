@@ -7,10 +7,16 @@ prints, per notebook, a Markdown table: each decimal number written in a Markdow
 cell (``1.646``, ``98.1%``, ``28.9×``, ``3.3 million``), the sentence it stands in,
 the cell it stands in, and its source: the code cell whose output prints it at the
 precision written (rounding allowed; a number written as a percentage, "98.1%" or
-"1.8 points", may print as a fraction, and the reverse), or the citation
-(``{cite}``) in its sentence, or the reason given in the cell's metadata::
+"1.8 points", may print as a fraction, and the reverse), or the reason given in the
+cell's metadata::
 
     "metadata": {"prose_numbers": {"0.5": "the MSE of predicting 0, derived in (4.9)"}}
+
+A number taken from a paper says so in its reason, which begins with "cited" and names
+the key of a citation (``{cite}``) in the number's sentence
+(``"1.6": "cited: simard2003best, their test error"``). A citation in a sentence does
+not by itself back the sentence's numbers: one of them may be this run's, and when a
+re-execution moves it the check must see it.
 
 A number with none of these is *unbacked*: the command then exits with status 1, and
 ``tests/test_prose_numbers.py`` (which imports :func:`unbacked` from here, so the rule
@@ -90,8 +96,10 @@ class Claim:
     """A decimal number of the prose and what backs it.
 
     ``source`` is ``"output"`` (``backing_cell`` printed it; ``evidence`` is that
-    output's line), ``"cite"`` (``evidence``: the citation keys), ``"metadata"``
-    (``evidence``: the reason in the cell's metadata) or ``""`` (unbacked). ``at`` and
+    output's line), ``"cite"`` (``evidence``: a reason in the cell's metadata that
+    begins with "cited" and names a key the sentence cites), ``"metadata"``
+    (``evidence``: any other reason in the cell's metadata) or ``""`` (unbacked; a
+    "cited" reason naming no key of the sentence backs nothing). ``at`` and
     ``evidence_at`` are where the number starts in ``sentence`` and in ``evidence``.
     """
 
@@ -256,10 +264,12 @@ def claims_of(cells: list[dict]) -> list[Claim]:
             written, at = match.group(0), match.start()
             percent = bool(PERCENT_AFTER.match(sentence, match.end()))
             if written in reasons:
-                claim = Claim(written, sentence, index, "metadata", None, "", at)
-                claim = replace(claim, evidence=reasons[written])
-            elif "{cite}" in sentence:
-                claim = Claim(written, sentence, index, "cite", None, cited, at)
+                reason = reasons[written]
+                source = "metadata"
+                if reason.startswith("cited"):  # must name a key the sentence cites
+                    keys = {key.strip() for key in cited.split(",") if key.strip()}
+                    source = "cite" if any(key in reason for key in keys) else ""
+                claim = Claim(written, sentence, index, source, None, reason, at)
             else:
                 claim = Claim(written, sentence, index, "", at=at)
                 number, places, unit = _value(written)
@@ -299,7 +309,12 @@ def unbacked(path: Path) -> list[str]:
     for claim in claims(path):
         if not claim.backed:
             context = " ".join(claim.sentence.split())
-            problems.append(f"cell {claim.cell}: {claim.written} in {context[:160]!r}")
+            problem = f"cell {claim.cell}: {claim.written} in {context[:160]!r}"
+            if claim.evidence:  # a "cited" reason naming no key of the sentence
+                problem += (
+                    f" (its reason cites no key of the sentence: {claim.evidence!r})"
+                )
+            problems.append(problem)
     return problems
 
 
