@@ -113,9 +113,17 @@ def _notebook(markdown: str, printed: str) -> list[dict]:
         ("the loss is 98.1", "accuracy 0.981", False),
         ("in this run 3.1 times", "forward, loops (3.1)   2.4", False),  # a label
         ("in this run 2.4 times", "forward, loops (3.1)   2.4", True),
+        # a number written with a minus sign needs a negative printed value; one
+        # written without a sign may be a magnitude
+        ("seeds differ from -0.0023", "standard deviation 0.0023", False),
+        ("seeds differ from -0.0023", "differences -0.0023, +0.0143", True),
+        ("the interval [−0.016, 0.004]", "[-0.0160, 0.0044]", True),
+        ("a rate of $10^{-1.75}$", "best lr 10^-1.75", True),
+        ("lower by 0.38 nats", "warm-up minus none: -0.38", True),
+        ("accuracy 86.1-86.2%", "0.861 0.862", True),  # a range's dash, no sign
     ],
 )
-def test_a_percentage_and_an_equation_label_back_only_what_they_are(
+def test_a_percentage_a_sign_and_an_equation_label_back_only_what_they_are(
     markdown: str, printed: str, backed: bool
 ) -> None:
     found = claims_of(_notebook(markdown, printed))

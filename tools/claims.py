@@ -7,8 +7,9 @@ prints, per notebook, a Markdown table: each decimal number written in a Markdow
 cell (``1.646``, ``98.1%``, ``28.9×``, ``3.3 million``), the sentence it stands in,
 the cell it stands in, and its source: the code cell whose output prints it at the
 precision written (rounding allowed; a number written as a percentage, "98.1%" or
-"1.8 points", may print as a fraction, and the reverse), or the reason given in the
-cell's metadata::
+"1.8 points", may print as a fraction, and the reverse; a number written with a
+minus sign, "-0.0023", needs a negative printed value, while one written without a
+sign may be a magnitude), or the reason given in the cell's metadata::
 
     "metadata": {"prose_numbers": {"0.5": "the MSE of predicting 0, derived in (4.9)"}}
 
@@ -66,6 +67,10 @@ EQUATION_LABEL = re.compile(r"\([1-9]\.\d{1,2}\)")
 PERCENT_AFTER = re.compile(
     r"(?:\s*(?:[-–]|to)\s*\d+(?:\.\d+)?)?\s*(?:%|per ?cent\b|(?:percentage )?points?\b)"
 )
+# A minus sign written on a number ("-0.0023", "−97.39", "$10^{-1.75}$"), not a range's
+# dash ("86.1-86.2"): such a number is backed only by a negative printed value, where
+# a number written without a sign may be a magnitude ("lower by 0.38": "-0.38").
+SIGN_BEFORE = re.compile(r"(?:^|(?<=[\s(\[{$=:,;]))[-−]$")
 CODE_SPAN = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 MATH_TAG = re.compile(r"\\tag\{[^}]*\}")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*(])|\n\s*\n")
@@ -273,10 +278,12 @@ def claims_of(cells: list[dict]) -> list[Claim]:
             else:
                 claim = Claim(written, sentence, index, "", at=at)
                 number, places, unit = _value(written)
+                negative = bool(SIGN_BEFORE.search(sentence, 0, at))
                 backing = [
                     p
                     for p in printed
-                    if rounds_from(number, places, p.value, unit, percent, p.percent)
+                    if (p.value < 0 or not negative)
+                    and rounds_from(number, places, p.value, unit, percent, p.percent)
                 ]
                 if backing:  # the nearest cell, and in it the closest match
                     best = min(
