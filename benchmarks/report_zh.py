@@ -159,13 +159,17 @@ TEMPLATES = {
     "No kernel missed its target or ran over 3× PyTorch.": "没有计算内核未达成目标，也"
     "没有计算内核的耗时超过 PyTorch 的 3×。",
     # report.REMEDIES
-    "the matrix products already run in BLAS; the rest is the copies around them "
-    "(im2col's one copy, col2im's k x k strided additions, the transposes). Fewer "
-    "copies (a channels-last layout that makes the output reshape free, col2im with "
-    "one scatter) would close the gap to the products' own time.": "矩阵乘积已经在 "
-    "BLAS 中运行；其余时间花在乘积前后的复制上（im2col 的一次复制、col2im 的 k x k 次"
-    "跨步加法、各次转置）。减少复制（采用通道在后的布局，使输出的 reshape 无需复制；"
-    "col2im 只做一次 scatter）就能把差距缩小到乘积本身的时间。",
+    "the matrix products already run in BLAS; the rest is the copies around them: "
+    "im2col's two (the input into (C, H, W, N), then the columns, in long runs), "
+    "col2im's k x k strided additions and the gradient's copy into the columns' "
+    "order. PyTorch's direct kernels never build the column matrix, which is 9 "
+    "times the input; NumPy multiplies only what is in memory, so only fewer "
+    "or smaller copies (columns built in tiles that stay in cache) would close "
+    "the gap.": "矩阵乘积已经在 BLAS 中运行；其余时间花在乘积前后的复制上：im2col 的"
+    "两次复制（先把输入复制成 (C, H, W, N)，再以长段连续数据复制出各列）、col2im 的 "
+    "k x k 次跨步加法，以及把梯度复制成列的顺序。PyTorch 的直接卷积计算内核从不构造列"
+    "矩阵，而列矩阵是输入的 9 倍大；NumPy 只能对已经在内存中的数据做乘法，所以只有更"
+    "少或更小的复制（按能留在缓存中的分块构造各列）才能缩小差距。",
     "the step is a few large products plus element-wise passes over the batch; a gap "
     "beyond the products is Python overhead per layer and temporary arrays, which "
     "in-place operations (out=) would cut.": "一步由几次大的矩阵乘积加上对整个批量的"
@@ -187,11 +191,14 @@ TEMPLATES = {
     "layer_norm_backward_fast 的每一行都要遍历整个 (32, 64, 128) 的激活值，总共十来遍，"
     "而 PyTorch 编译好的计算内核把它们融合在一起。要减少遍历次数，需要一个编译好的计算"
     "内核，或者把行分成小到能留在缓存中的块。",
-    "the step is the two convolutions (see Conv2d), then the ReLUs and the poolings, "
-    "which run on transposed (non-contiguous) views of the convolutions' outputs; a "
-    "layout that keeps each layer's output contiguous would make those passes "
-    "cheaper.": "一步主要是两次卷积（见 Conv2d），然后是 ReLU 和汇聚，它们作用在卷积输"
-    "出的转置（非连续）视图上；让每一层的输出保持连续的布局会使这些遍历更便宜。",
+    "the step is the two convolutions (see Conv2d), then the ReLUs and the "
+    "poolings, which keep the convolutions' (C, H, W, N) memory layout, and "
+    "Flatten's copy back to (N, C H W); each element-wise pass is one NumPy call "
+    "over the whole batch where PyTorch fuses several, so fusing them (a compiled "
+    "kernel) would close the rest.": "一步主要是两次卷积（见 Conv2d），然后是 ReLU "
+    "和汇聚（它们保持卷积输出的 (C, H, W, N) 内存布局），以及 Flatten 复制回 "
+    "(N, C H W) 的那一次；每一遍逐元素运算都是对整个批量的一次 NumPy 调用，而 PyTorch "
+    "会把几遍融合在一起，所以把它们融合起来（一个编译好的计算内核）才能补上剩下的差距。",
     # scaling
     "## Scaling": "## 规模扩展",
     "Measured on {processor}. Forward + backward time and memory on log-log axes; the "

@@ -173,9 +173,11 @@ def test_references_agree_with_dlbook_conv(seed):
         rtol=1e-10,
         atol=1e-12,
     )
+    ours = im2col(x, (kh, kw), stride, padding)  # columns (i, j, n): image last
+    rows, n = ours.shape[0], x.shape[0]
     np.testing.assert_array_equal(
-        reference.im2col(x, kh, kw, stride, padding),
-        im2col(x, (kh, kw), stride, padding),
+        reference.im2col(x, kh, kw, stride, padding),  # columns (n, i, j), as in (3.5)
+        ours.reshape(rows, -1, n).transpose(0, 2, 1).reshape(rows, -1),
     )
     size = x.shape[2]
     assert reference.conv_output_size(size, kh, stride, padding) == conv_output_size(

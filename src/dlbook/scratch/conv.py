@@ -17,9 +17,9 @@ Two implementations of the forward pass:
   time;
 * :func:`conv2d_forward` copies every receptive field into a column (:func:`im2col`) and
   does the whole convolution as one matrix product (3.6). The columns are laid out as a
-  ``(C_in k_h k_w, N H_out W_out)`` matrix, built from a strided view of the padded
-  input: the copy then runs along image rows (fast), and the product is one large
-  ``matmul``.
+  ``(C_in k_h k_w, H_out W_out N)`` matrix, built from a strided view of the padded
+  input stored as ``(C, H, W, N)``: with the image index last, the copy runs along
+  rows of ``W_out N`` numbers (fast), and the product is one large ``matmul``.
 
 :func:`col2im` is the adjoint of :func:`im2col` (it adds each column back where it came
 from), which is exactly what the backward pass needs for dL/dx (3.9).
@@ -138,26 +138,29 @@ def conv2d_forward_loops(
 
 
 def im2col(x: np.ndarray, kernel, stride=1, padding=0, dilation=1) -> np.ndarray:
-    """Every receptive field of ``x`` as a column: ``(C k_h k_w, N H_out W_out)`` (3.5).
+    """Every receptive field of ``x`` as a column: ``(C k_h k_w, H_out W_out N)`` (3.5).
 
     Row ``c k_h k_w + p k_w + q`` holds input channel ``c`` at kernel offset ``(p, q)``;
-    column ``n H_out W_out + i W_out + j`` is output position ``(i, j)`` of image ``n``.
-    The columns are a strided *view* of the padded input (no copy) until the final
-    reshape copies them once.
+    column ``(i W_out + j) N + n`` is output position ``(i, j)`` of image ``n``: the
+    columns of (3.5) with the image index last. The input is copied once, padded, into
+    ``(C, H, W, N)`` order, where a row of pixels of all ``N`` images is one run; the
+    columns are a strided *view* of that copy until the final reshape copies them, in
+    runs of ``W_out N`` numbers at stride 1.
     """
-    (kh, kw), (sh, sw), pad, (dh, dw), (h_out, w_out) = _geometry(
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _geometry(
         x.shape, kernel, stride, padding, dilation
     )
-    xp = _pad(x, pad)
-    n, c = x.shape[:2]
-    s_n, s_c, s_h, s_w = xp.strides
+    n, c, h, w = x.shape
+    xp = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
+    xp[:, ph : ph + h, pw : pw + w] = x.transpose(1, 2, 3, 0)  # (C, H, W, N), padded
+    s_c, s_h, s_w, s_n = xp.strides
     view = as_strided(
         xp,
-        shape=(c, kh, kw, n, h_out, w_out),
-        strides=(s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw),
+        shape=(c, kh, kw, h_out, w_out, n),
+        strides=(s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw, s_n),
         writeable=False,
     )
-    return view.reshape(c * kh * kw, n * h_out * w_out)  # the one copy
+    return view.reshape(c * kh * kw, h_out * w_out * n)  # the columns' copy
 
 
 def col2im(
@@ -178,15 +181,15 @@ def col2im(
         x_shape, kernel, stride, padding, dilation
     )
     n, c, h, w = x_shape
-    blocks = cols.reshape(c, kh, kw, n, h_out, w_out)
-    # channel-first, like cols
-    padded = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    blocks = cols.reshape(c, kh, kw, h_out, w_out, n)
+    # (C, H, W, N), the image index last like cols
+    padded = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
     for p in range(kh):
         for q in range(kw):
             rows = slice(p * dh, p * dh + sh * (h_out - 1) + 1, sh)
             columns = slice(q * dw, q * dw + sw * (w_out - 1) + 1, sw)
-            padded[:, :, rows, columns] += blocks[:, p, q]
-    return padded[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3)
+            padded[:, rows, columns] += blocks[:, p, q]
+    return padded[:, ph : ph + h, pw : pw + w].transpose(3, 0, 1, 2)
 
 
 def conv2d_forward(
@@ -204,12 +207,12 @@ def conv2d_forward(
     _, _, _, _, (h_out, w_out) = _geometry(
         x.shape, weight.shape[2:], stride, padding, dilation
     )
-    # (C k k, N H_out W_out)
+    # (C k k, H_out W_out N)
     cols = im2col(x, weight.shape[2:], stride, padding, dilation)
-    out = weight.reshape(c_out, -1) @ cols  # (3.6): (C_out, N H_out W_out)
+    out = weight.reshape(c_out, -1) @ cols  # (3.6): (C_out, H_out W_out N)
     if bias is not None:
         out += bias[:, None]
-    return out.reshape(c_out, x.shape[0], h_out, w_out).transpose(1, 0, 2, 3), cols
+    return out.reshape(c_out, h_out, w_out, x.shape[0]).transpose(3, 0, 1, 2), cols
 
 
 def conv2d_backward(
@@ -226,13 +229,13 @@ def conv2d_backward(
     ``(dL/dx, dL/dweight, dL/dbias)``, by (3.9), (3.7) and (3.8). ``dL/dx`` is None when
     ``input_grad`` is false."""
     c_out = weight.shape[0]
-    # (C_out, N H_out W_out)
-    grad_mat = grad_out.transpose(1, 0, 2, 3).reshape(c_out, -1)
+    # (C_out, H_out W_out N), the columns' order
+    grad_mat = grad_out.transpose(1, 2, 3, 0).reshape(c_out, -1)
     grad_weight = (grad_mat @ cols.T).reshape(weight.shape)  # (3.7)
     grad_bias = grad_mat.sum(axis=1)  # (3.8)
     if not input_grad:
         return None, grad_weight, grad_bias
-    grad_cols = weight.reshape(c_out, -1).T @ grad_mat  # (3.9): (C k k, N H_out W_out)
+    grad_cols = weight.reshape(c_out, -1).T @ grad_mat  # (3.9): (C k k, H_out W_out N)
     grad_x = col2im(grad_cols, x_shape, weight.shape[2:], stride, padding, dilation)
     return grad_x, grad_weight, grad_bias
 
@@ -325,12 +328,17 @@ def _offsets(kernel, stride, out_hw):
 
 def max_pool2d_forward(x: np.ndarray, kernel, stride=None, padding=0) -> np.ndarray:
     """Max pooling (3.10): the running maximum over the kernel offsets;
-    ``stride`` defaults to the kernel."""
+    ``stride`` defaults to the kernel. The output keeps the input's memory layout
+    (a convolution's output is stored ``(C, H, W, N)``), so that every step of the
+    loop walks both arrays in the same order."""
     kernel, stride, pad, out_hw = _pool_geometry(x.shape, kernel, stride, padding)
     xp = _pad(x, pad, value=-np.inf)  # padding never wins
     out = None
     for window in _offsets(kernel, stride, out_hw):
-        out = xp[window].copy() if out is None else np.maximum(out, xp[window], out=out)
+        if out is None:
+            out = xp[window].copy(order="K")  # "K": in xp's memory order
+        else:
+            np.maximum(out, xp[window], out=out)
     return out
 
 
@@ -343,8 +351,8 @@ def max_pool2d_backward(
     comparing with the output ``out``."""
     kernel, stride, (ph, pw), out_hw = _pool_geometry(x.shape, kernel, stride, padding)
     xp = _pad(x, (ph, pw), value=-np.inf)
-    grad_xp = np.zeros(xp.shape, dtype=grad_out.dtype)
-    taken = np.zeros(out.shape, dtype=bool)  # outputs whose winner was already found
+    grad_xp = np.zeros_like(xp, dtype=grad_out.dtype)  # in xp's memory layout
+    taken = np.zeros_like(out, dtype=bool)  # outputs whose winner was already found
     overlapping = stride[0] < kernel[0] or stride[1] < kernel[1]
     for window in _offsets(kernel, stride, out_hw):
         won = xp[window] == out
@@ -364,9 +372,10 @@ def avg_pool2d_forward(x: np.ndarray, kernel, stride=None, padding=0) -> np.ndar
     xp = _pad(x, pad)
     total = None
     for window in _offsets(kernel, stride, out_hw):
-        total = (
-            xp[window].copy() if total is None else np.add(total, xp[window], out=total)
-        )
+        if total is None:
+            total = xp[window].copy(order="K")  # in xp's memory order, as max pooling
+        else:
+            np.add(total, xp[window], out=total)
     return total / np.asarray(kernel[0] * kernel[1], dtype=x.dtype)
 
 

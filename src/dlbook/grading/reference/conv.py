@@ -69,12 +69,13 @@ def conv2d(
 def im2col(
     x: np.ndarray, kh: int, kw: int, stride: int = 1, padding: int = 0
 ) -> np.ndarray:
-    """The columns ``(C kh kw, N H_out W_out)`` of chapter 3, from
+    """The columns ``(C kh kw, N H_out W_out)`` of chapter 3's (3.5), from
     ``torch.nn.functional.unfold``.
 
     ``unfold`` gives ``(N, C kh kw, H_out W_out)`` with rows ordered (channel, kernel
-    row, kernel column); chapter 3 puts the images side by side: column
-    ``n H_out W_out + i W_out + j``.
+    row, kernel column); (3.5) puts the images side by side: column
+    ``n H_out W_out + i W_out + j``, the order the exercise asks for (the package's
+    :func:`dlbook.scratch.conv.im2col` puts the image index last, for speed).
     """
     import torch
 
