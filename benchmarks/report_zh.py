@@ -15,6 +15,8 @@ An English text missing here stays English on the Chinese page, and
 
 from __future__ import annotations
 
+from .report import REMEDIES
+
 TEMPLATES = {
     # the title and the introduction
     "# What it costs": "# 运行成本",
@@ -158,47 +160,38 @@ TEMPLATES = {
     "{remedy}",
     "No kernel missed its target or ran over 3× PyTorch.": "没有计算内核未达成目标，也"
     "没有计算内核的耗时超过 PyTorch 的 3×。",
-    # report.REMEDIES
-    "the matrix products already run in BLAS; the rest is the copies around them: "
-    "im2col's two (the input into (C, H, W, N), then the columns, in long runs), "
-    "col2im's k x k strided additions and the gradient's copy into the columns' "
-    "order. PyTorch's direct kernels never build the column matrix, which is 9 "
-    "times the input; NumPy multiplies only what is in memory, so only fewer "
-    "or smaller copies (columns built in tiles that stay in cache) would close "
-    "the gap.": "矩阵乘积已经在 BLAS 中运行；其余时间花在乘积前后的复制上：im2col 的"
-    "两次复制（先把输入复制成 (C, H, W, N)，再以长段连续数据复制出各列）、col2im 的 "
-    "k x k 次跨步加法，以及把梯度复制成列的顺序。PyTorch 的直接卷积计算内核从不构造列"
-    "矩阵，而列矩阵是输入的 9 倍大；NumPy 只能对已经在内存中的数据做乘法，所以只有更"
-    "少或更小的复制（按能留在缓存中的分块构造各列）才能缩小差距。",
-    "the step is a few large products plus element-wise passes over the batch; a gap "
-    "beyond the products is Python overhead per layer and temporary arrays, which "
-    "in-place operations (out=) would cut.": "一步由几次大的矩阵乘积加上对整个批量的"
-    "逐元素遍历组成；超出乘积的那部分差距来自每一层的 Python 开销和临时数组，原地运算"
-    "（out=）可以减少它。",
-    "the recurrence is a Python loop over the T steps; lstm_forward_fast and "
-    "lstm_backward_fast already take the input projection, the weight gradients and "
-    "dL/dx out of the loop and make about ten NumPy calls a step forward and seven "
-    "backward, on (32, 128) arrays where each call costs more in overhead than in "
-    "arithmetic; PyTorch runs the same loop in C++. Only a compiled loop would close "
-    "the rest.": "循环的递推是一个遍历 T 步的 Python 循环；lstm_forward_fast 和 "
-    "lstm_backward_fast 已经把输入投影、权重梯度和 dL/dx 移到循环之外，每一步前向约调"
-    "用 NumPy 十次、反向约七次，作用在 (32, 128) 的数组上，每次调用的开销都比算术本身"
-    "更大；PyTorch 则用 C++ 运行同样的循环。只有编译后的循环才能补上剩下的差距。",
-    "each line of layer_norm_forward_fast and layer_norm_backward_fast is a pass over "
-    "the whole (32, 64, 128) activation, about a dozen in all, where PyTorch's "
-    "compiled kernel fuses them. Fewer passes need a compiled kernel, or blocks of "
-    "rows small enough to stay in cache.": "layer_norm_forward_fast 和 "
-    "layer_norm_backward_fast 的每一行都要遍历整个 (32, 64, 128) 的激活值，总共十来遍，"
-    "而 PyTorch 编译好的计算内核把它们融合在一起。要减少遍历次数，需要一个编译好的计算"
-    "内核，或者把行分成小到能留在缓存中的块。",
-    "the step is the two convolutions (see Conv2d), then the ReLUs and the "
-    "poolings, which keep the convolutions' (C, H, W, N) memory layout, and "
-    "Flatten's copy back to (N, C H W); each element-wise pass is one NumPy call "
-    "over the whole batch where PyTorch fuses several, so fusing them (a compiled "
-    "kernel) would close the rest.": "一步主要是两次卷积（见 Conv2d），然后是 ReLU "
-    "和汇聚（它们保持卷积输出的 (C, H, W, N) 内存布局），以及 Flatten 复制回 "
-    "(N, C H W) 的那一次；每一遍逐元素运算都是对整个批量的一次 NumPy 调用，而 PyTorch "
-    "会把几遍融合在一起，所以把它们融合起来（一个编译好的计算内核）才能补上剩下的差距。",
+    # report.REMEDIES (the English is report.py's)
+    REMEDIES["Conv2d"]: (
+        "矩阵乘积已经在 BLAS 中运行；其余时间花在乘积前后的复制上：im2col 的两次"
+        "复制（先把输入复制成 (C, H, W, N)，再以长段连续数据复制出各列）、col2im "
+        "的 k x k 次跨步加法，以及把梯度复制成列的顺序。PyTorch 的直接卷积计算内"
+        "核从不构造列矩阵，而列矩阵是输入的 9 倍大；NumPy 只能对已经在内存中的数"
+        "据做乘法，所以只有更少或更小的复制（按能留在缓存中的分块构造各列）才能"
+        "缩小差距。"
+    ),
+    REMEDIES["MLP training step"]: (
+        "一步由几次大的矩阵乘积加上对整个批量的逐元素遍历组成；超出乘积的那部分"
+        "差距来自每一层的 Python 开销和临时数组，原地运算（out=）可以减少它。"
+    ),
+    REMEDIES["LSTM"]: (
+        "循环的递推是一个遍历 T 步的 Python 循环；lstm_forward_fast 和 lstm_backward"
+        "_fast 已经把输入投影、权重梯度和 dL/dx 移到循环之外，每一步前向约调用 "
+        "NumPy 十次、反向约七次，作用在 (32, 128) 的数组上，每次调用的开销都比算"
+        "术本身更大；PyTorch 则用 C++ 运行同样的循环。只有编译后的循环才能补上剩"
+        "下的差距。"
+    ),
+    REMEDIES["LayerNorm"]: (
+        "layer_norm_forward_fast 和 layer_norm_backward_fast 的每一行都要遍历整"
+        "个 (32, 64, 128) 的激活值，总共十来遍，而 PyTorch 编译好的计算内核把它"
+        "们融合在一起。要减少遍历次数，需要一个编译好的计算内核，或者把行分成小"
+        "到能留在缓存中的块。"
+    ),
+    REMEDIES["CNN training step"]: (
+        "一步主要是两次卷积（见 Conv2d），然后是 ReLU 和汇聚（它们保持卷积输出的 "
+        "(C, H, W, N) 内存布局），以及 Flatten 复制回 (N, C H W) 的那一次；每一"
+        "遍逐元素运算都是对整个批量的一次 NumPy 调用，而 PyTorch 会把几遍融合在"
+        "一起，所以把它们融合起来（一个编译好的计算内核）才能补上剩下的差距。"
+    ),
     # scaling
     "## Scaling": "## 规模扩展",
     "Measured on {processor}. Forward + backward time and memory on log-log axes; the "
