@@ -1,8 +1,10 @@
-"""Every decimal number in a notebook's prose comes from that notebook's run.
+"""Every number in a notebook's prose comes from that notebook's run.
 
 A re-execution that moves a number must fail until the prose follows. For each
 notebook of ``book/``, each decimal number written in a Markdown cell (``1.646``,
-``98.1%``, ``28.9×``) must be an output of the same notebook at the precision
+``98.1%``, ``28.9×``), and each whole number of two digits or more in a sentence
+that says "this run" (``104 against 165 in this run``), must be an output of the
+same notebook at the precision
 written (rounding allowed; a percentage may print as a fraction), or carry its
 source, a reason a maintainer can read in the cell's metadata::
 
@@ -121,6 +123,10 @@ def _notebook(markdown: str, printed: str) -> list[dict]:
         ("a rate of $10^{-1.75}$", "best lr 10^-1.75", True),
         ("lower by 0.38 nats", "warm-up minus none: -0.38", True),
         ("accuracy 86.1-86.2%", "0.861 0.862", True),  # a range's dash, no sign
+        # whole numbers count in a sentence about this run
+        ("in this run the CNN made 104 mistakes", "errors: 101, 165", False),
+        ("in this run 101 mistakes against 165", "errors: 101, 165", True),
+        ("2,619 KB in this run", "size 2618.708", True),
     ],
 )
 def test_a_percentage_a_sign_and_an_equation_label_back_only_what_they_are(
@@ -128,6 +134,15 @@ def test_a_percentage_a_sign_and_an_equation_label_back_only_what_they_are(
 ) -> None:
     found = claims_of(_notebook(markdown, printed))
     assert found and all(claim.backed is backed for claim in found), found
+
+
+def test_whole_numbers_count_only_in_a_sentence_about_this_run() -> None:
+    markdown = (
+        "MNIST has 60,000 training images and 10 classes. In this run the CNN made "
+        "104 mistakes, accuracy 0.9896, in 2 epochs of 64 images a step."
+    )
+    found = [claim.written for claim in claims_of(_notebook(markdown, "0.9896"))]
+    assert found == ["104", "0.9896", "64"]  # not 60,000, 10 (no run) nor 2 (a digit)
 
 
 # Pages that quote the measured introduction's committed run: every speed (GFLOP/s) and
@@ -177,7 +192,7 @@ def test_pages_quote_the_measured_introductions_run(page: str) -> None:
 # "cell 23", "cell 31's": a code cell of the same notebook; "its cell 44" is another
 # notebook's (the reason names which)
 CELL_REFERENCE = re.compile(r"(?<!its )\bcells? (\d+)\b")
-DECIMAL = re.compile(r"\d+\.\d+")
+NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
 
 def _cell_text(cell: dict) -> str:
@@ -195,7 +210,9 @@ def test_reasons_name_code_cells_that_hold_their_numbers(path: Path) -> None:
     problems = []
     for index, cell in enumerate(cells):
         for number, reason in cell.get("metadata", {}).get("prose_numbers", {}).items():
-            wanted = {number, *DECIMAL.findall(reason)}
+            # the number, or a number the reason derives it from ("cell N" aside)
+            operands = NUMBER.findall(CELL_REFERENCE.sub(" ", reason))
+            wanted = {number, *(n for n in operands if len(n) > 1)}
             for reference in CELL_REFERENCE.findall(reason):
                 named = int(reference)
                 if named >= len(cells) or cells[named]["cell_type"] != "code":

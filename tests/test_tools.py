@@ -195,9 +195,7 @@ def test_claims_name_the_cell_that_prints_each_number_or_its_source(tmp_path, ca
     assert claims.unbacked(path) == ["cell 2: 7.7 in 'Our run took 7.7 s.'"]
     assert claims.main([str(path)]) == 1
     table = capsys.readouterr().out
-    assert (
-        "5 decimal numbers in the prose: 2 printed by an output, 1 cited, 1 " in table
-    )
+    assert "5 numbers in the prose: 2 printed by an output, 1 cited, 1 " in table
     assert (
         "| 98.2 | It reaches 98.2% in this run, a loss of 2.04. | 2 | cell 1 |" in table
     )

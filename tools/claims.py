@@ -4,7 +4,9 @@
     python -m tools.claims book/02-backprop.ipynb # one or more notebooks
 
 prints, per notebook, a Markdown table: each decimal number written in a Markdown
-cell (``1.646``, ``98.1%``, ``28.9×``, ``3.3 million``), the sentence it stands in,
+cell (``1.646``, ``98.1%``, ``28.9×``, ``3.3 million``), and each whole number of two
+digits or more in a sentence that says "this run" (``104 against 165 in this run``;
+elsewhere whole numbers are settings, sizes and facts), the sentence it stands in,
 the cell it stands in, and its source: the code cell whose output prints it at the
 precision written (rounding allowed; a number written as a percentage, "98.1%" or
 "1.8 points", may print as a fraction, and the reverse; a number written with a
@@ -50,6 +52,11 @@ PROSE_NUMBER = re.compile(
     r"(?:(?<=\bx)|(?<=×)|(?<![\w.,]))"
     r"(\d{1,3}(?:,\d{3})+|\d+)\.(\d+)(?![\w.]*\d)(?: million\b)?"
 )
+# A whole number of two or more digits ("104", "2,619"), counted only in a sentence
+# that says it reports this run: elsewhere whole numbers are settings, sizes and facts.
+# Not part of a decimal, a range's end, an exponent ("10^{16}") or a word ("ch3").
+PROSE_INTEGER = re.compile(r"(?<![\w.,\-−^{/])(\d{1,3}(?:,\d{3})+|\d{2,})(?![\w.,]*\d)")
+THIS_RUN = re.compile(r"\bthis run\b", re.IGNORECASE)
 # What outputs print: integers, decimals, scientific notation.
 OUTPUT_NUMBER = re.compile(r"[-+]?\d[\d,]*\.?\d*(?:[eE][-+]?\d+)?")
 # References to equations, sections, chapters, figures and tables, not measurements.
@@ -98,7 +105,7 @@ class Printed:
 
 @dataclass(frozen=True)
 class Claim:
-    """A decimal number of the prose and what backs it.
+    """A number of the prose and what backs it.
 
     ``source`` is ``"output"`` (``backing_cell`` printed it; ``evidence`` is that
     output's line), ``"cite"`` (``evidence``: a reason in the cell's metadata that
@@ -214,7 +221,8 @@ def backed_by_output(
 
 
 def _prose_matches(markdown: str) -> list[tuple[re.Match, str, str]]:
-    """Each decimal number of the prose: its match in its sentence, the sentence,
+    """Each number of the prose (decimals; whole numbers in a sentence about this
+    run): its match in its sentence, the sentence,
     and the keys of the sentence's citations."""
     text = MATH_TAG.sub("", CODE_SPAN.sub(" ", markdown))
     if text.lstrip().startswith("## References") or "{bibliography}" in text:
@@ -227,7 +235,10 @@ def _prose_matches(markdown: str) -> list[tuple[re.Match, str, str]]:
     found = []
     for sentence in sentences:
         cited = [keys.pop(0) for _ in CITE_ROLE.findall(sentence) if keys]
-        for match in PROSE_NUMBER.finditer(sentence):
+        matches = list(PROSE_NUMBER.finditer(sentence))
+        if THIS_RUN.search(sentence):  # its whole numbers are this run's too
+            matches += PROSE_INTEGER.finditer(sentence)
+        for match in sorted(matches, key=lambda m: m.start()):
             found.append((match, sentence, ", ".join(cited)))
     return found
 
@@ -244,7 +255,8 @@ def _value(written: str) -> tuple[Decimal, int, Decimal]:
     """A number as written: its value, its decimal places and its unit."""
     plain = written.replace(",", "").removesuffix(" million")
     unit = MILLION if written.endswith(" million") else Decimal(1)
-    return Decimal(plain), len(plain.split(".")[1]), unit
+    places = len(plain.split(".")[1]) if "." in plain else 0
+    return Decimal(plain), places, unit
 
 
 def _closeness(written: str, printed: Printed) -> int:
@@ -258,7 +270,7 @@ def _closeness(written: str, printed: Printed) -> int:
 
 
 def claims_of(cells: list[dict]) -> list[Claim]:
-    """Every decimal number of the cells' prose, with what backs it."""
+    """Every number of the cells' prose, with what backs it."""
     printed = printed_numbers(cells)
     found = []
     for index, cell in enumerate(cells):
@@ -306,7 +318,7 @@ def claims_of(cells: list[dict]) -> list[Claim]:
 
 
 def claims(path: Path) -> list[Claim]:
-    """Every decimal number of the notebook's prose, with what backs it."""
+    """Every number of the notebook's prose, with what backs it."""
     return claims_of(json.loads(Path(path).read_text(encoding="utf-8"))["cells"])
 
 
@@ -345,7 +357,7 @@ def table(path: Path) -> str:
     lines = [
         f"## {relative(Path(path))}",
         "",
-        f"{len(found)} decimal numbers in the prose: {counts['output']} printed by an "
+        f"{len(found)} numbers in the prose: {counts['output']} printed by an "
         f"output, {counts['cite']} cited, {counts['metadata']} with a reason in the "
         f"cell's metadata, {counts['']} unbacked.",
         "",
