@@ -192,7 +192,7 @@ def test_pages_quote_the_measured_introductions_run(page: str) -> None:
 # "cell 23", "cell 31's": a code cell of the same notebook; "its cell 44" is another
 # notebook's (the reason names which)
 CELL_REFERENCE = re.compile(r"(?<!its )\bcells? (\d+)\b")
-NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+DECIMAL = re.compile(r"\d+\.\d+")
 
 
 def _cell_text(cell: dict) -> str:
@@ -210,9 +210,7 @@ def test_reasons_name_code_cells_that_hold_their_numbers(path: Path) -> None:
     problems = []
     for index, cell in enumerate(cells):
         for number, reason in cell.get("metadata", {}).get("prose_numbers", {}).items():
-            # the number, or a number the reason derives it from ("cell N" aside)
-            operands = NUMBER.findall(CELL_REFERENCE.sub(" ", reason))
-            wanted = {number, *(n for n in operands if len(n) > 1)}
+            wanted = {number, *DECIMAL.findall(reason)}
             for reference in CELL_REFERENCE.findall(reason):
                 named = int(reference)
                 if named >= len(cells) or cells[named]["cell_type"] != "code":
