@@ -4,7 +4,7 @@ A re-execution that moves a number must fail until the prose follows. For each
 notebook of ``book/``, each decimal number written in a Markdown cell (``1.646``,
 ``98.1%``, ``28.9×``), and each whole number of two digits or more in a sentence
 that says "this run" (``104 against 165 in this run``), must be an output of the
-same notebook at the precision
+same notebook, printed before the end of the number's section, at the precision
 written (rounding allowed; a percentage may print as a fraction), or carry its
 source, a reason a maintainer can read in the cell's metadata::
 
@@ -108,6 +108,7 @@ def _notebook(markdown: str, printed: str) -> list[dict]:
     [
         ("ahead by 1.8 points", "gap 0.018", True),
         ("1.2 to 1.8\n  points ahead", "gaps 0.012, 0.018", True),
+        ("a lead of 4.0 ± 3.1 points", "lead +0.040 ± 0.031", True),
         ("accuracy 86.1–86.2%", "0.861 0.862", True),
         ("the loss is 0.981", "accuracy 98.1%", True),
         ("faster by 1.8 times", "gap 0.018", False),  # not a percentage
@@ -143,6 +144,40 @@ def test_whole_numbers_count_only_in_a_sentence_about_this_run() -> None:
     )
     found = [claim.written for claim in claims_of(_notebook(markdown, "0.9896"))]
     assert found == ["104", "0.9896", "64"]  # not 60,000, 10 (no run) nor 2 (a digit)
+
+
+def _cells(*cells: str) -> list[dict]:
+    """Markdown cells, and code cells (written "out: TEXT") that print TEXT."""
+    made = []
+    for cell in cells:
+        if cell.startswith("out: "):
+            output = {"output_type": "stream", "name": "stdout", "text": cell[5:]}
+            made.append({"cell_type": "code", "source": "", "outputs": [output]})
+        else:
+            made.append({"cell_type": "markdown", "source": cell, "metadata": {}})
+    return made
+
+
+@pytest.mark.parametrize(
+    ("cells", "backed"),
+    [
+        # an earlier section's output, or one later in the sentence's own section
+        (("out: gap 0.012", "## B", "In this run the gap is 1.2 points."), True),
+        (("## A", "In this run 1.2 times.", "out: 1.21 ms", "## B"), True),
+        # a later section's output that rounds to it is a coincidence, not a source
+        (("## A", "In this run 1.2 points.", "## B", "out: 1.21 ms"), False),
+        (("In this run 1.2 times.\n\n## B\n\nNext.", "out: 1.21 ms"), False),
+        (("## A\n\nIn this run 1.2 times.\n\n## B", "out: 1.21 ms"), False),
+        # a "#" line inside a code block is no heading
+        (("In this run 1.2 times.\n```python\n# a comment\n```", "out: 1.21"), True),
+    ],
+)
+def test_only_outputs_before_the_end_of_its_section_back_a_number(
+    cells: tuple[str, ...], backed: bool
+) -> None:
+    found = claims_of(_cells(*cells))
+    assert [claim.written for claim in found] == ["1.2"]
+    assert found[0].backed is backed, found
 
 
 # Pages that quote the measured introduction's committed run: every speed (GFLOP/s) and

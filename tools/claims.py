@@ -28,8 +28,14 @@ has one implementation) fails for that notebook.
 Not counted as numbers: equation and section references such as ``(5.6)`` or
 ``section 5.3``, version strings (``2.13.0``), and anything inside a code span; in
 outputs, equation labels such as ``(3.1)`` back nothing. Cell indices are 0-based over
-all cells. Where several outputs print a number, the table names the nearest code cell
-(the earlier of two equally near); any of them backs it.
+all cells.
+
+Only the outputs of cells before the end of the number's section back it (a section ends
+where the next Markdown heading begins): the prose speaks of what the reader has run, or
+of what its own section runs next. A later section's output that happens to round to the
+same value backs nothing: "1.2 points" of a comparison is not "1.21 ms" of a timing two
+sections on. Where several of those outputs print a number, the table names the nearest
+code cell (the earlier of two equally near); any of them backs it.
 """
 
 from __future__ import annotations
@@ -70,9 +76,11 @@ REFERENCE = re.compile(
 # An equation label an output prints ("forward, loops (3.1)"): a name, not a value.
 EQUATION_LABEL = re.compile(r"\([1-9]\.\d{1,2}\)")
 # What follows a number written as a percentage, in prose or in an output: a percent
-# sign or percentage points, perhaps after the other end of a range ("86.1-86.2%").
+# sign or percentage points, perhaps after the other end of a range ("86.1-86.2%") or
+# a spread ("4.0 ± 3.1 points").
 PERCENT_AFTER = re.compile(
-    r"(?:\s*(?:[-–]|to)\s*\d+(?:\.\d+)?)?\s*(?:%|per ?cent\b|(?:percentage )?points?\b)"
+    r"(?:\s*(?:[-–±]|to)\s*\d+(?:\.\d+)?)?"
+    r"\s*(?:%|per ?cent\b|(?:percentage )?points?\b)"
 )
 # A minus sign written on a number ("-0.0023", "−97.39", "$10^{-1.75}$"), not a range's
 # dash ("86.1-86.2"): such a number is backed only by a negative printed value, where
@@ -80,6 +88,9 @@ PERCENT_AFTER = re.compile(
 SIGN_BEFORE = re.compile(r"(?:^|(?<=[\s(\[{$=:,;]))[-−]$")
 CODE_SPAN = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 MATH_TAG = re.compile(r"\\tag\{[^}]*\}")
+# A Markdown heading: where a section ends (outputs after it back nothing before it).
+HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
+FENCE = re.compile(r"```.*?```", re.DOTALL)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*(])|\n\s*\n")
 CITATION = re.compile(r"\{cite(?::\w+)?\}`([^`]*)`")
 CITE_ROLE = re.compile(
@@ -220,7 +231,7 @@ def backed_by_output(
     return any(rounds_from(number, places, value, unit, percent) for value in outputs)
 
 
-def _prose_matches(markdown: str) -> list[tuple[re.Match, str, str]]:
+def _prose_matches(markdown: str) -> list[tuple[re.Match, str, tuple[str, ...]]]:
     """Each number of the prose (decimals; whole numbers in a sentence about this
     run): its match in its sentence, the sentence,
     and the keys of the sentence's citations."""
@@ -234,12 +245,15 @@ def _prose_matches(markdown: str) -> list[tuple[re.Match, str, str]]:
         keys = []  # a citation written inside code: no keys rather than wrong ones
     found = []
     for sentence in sentences:
-        cited = [keys.pop(0) for _ in CITE_ROLE.findall(sentence) if keys]
+        cited = []  # the keys this sentence cites ("{cite}`a,b`" cites two)
+        for _ in CITE_ROLE.findall(sentence):
+            if keys:
+                cited += [key.strip() for key in keys.pop(0).split(",")]
         matches = list(PROSE_NUMBER.finditer(sentence))
         if THIS_RUN.search(sentence):  # its whole numbers are this run's too
             matches += PROSE_INTEGER.finditer(sentence)
         for match in sorted(matches, key=lambda m: m.start()):
-            found.append((match, sentence, ", ".join(cited)))
+            found.append((match, sentence, tuple(cited)))
     return found
 
 
@@ -269,6 +283,29 @@ def _closeness(written: str, printed: Printed) -> int:
     return 1 if as_is and "e" not in printed.token.lower() else 2
 
 
+def heading_starts(markdown: str) -> list[int]:
+    """Where the Markdown's headings start (a "#" line inside a code block is none)."""
+    blanked = FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), markdown)
+    return [match.start() for match in HEADING.finditer(blanked)]
+
+
+def _sections(cells: list[dict], index: int) -> list[tuple[str, int]]:
+    """The Markdown of cell ``index`` cut before each of its headings: each part, and
+    the index of the first cell whose outputs may not back it (the end of its section:
+    the cell itself when one of its headings follows the part, else the next cell that
+    holds a heading)."""
+    text = cell_text(cells[index])
+    starts = [start for start in heading_starts(text) if start > 0]
+    later = (
+        j
+        for j in range(index + 1, len(cells))
+        if cells[j]["cell_type"] == "markdown" and heading_starts(cell_text(cells[j]))
+    )
+    ends = [index] * len(starts) + [next(later, len(cells))]
+    bounds = [0, *starts, len(text)]
+    return [(text[a:b], end) for a, b, end in zip(bounds, bounds[1:], ends)]
+
+
 def claims_of(cells: list[dict]) -> list[Claim]:
     """Every number of the cells' prose, with what backs it."""
     printed = printed_numbers(cells)
@@ -277,43 +314,54 @@ def claims_of(cells: list[dict]) -> list[Claim]:
         if cell["cell_type"] != "markdown":
             continue
         reasons = cell.get("metadata", {}).get("prose_numbers", {})
-        for match, sentence, cited in _prose_matches(cell_text(cell)):
-            written, at = match.group(0), match.start()
-            percent = bool(PERCENT_AFTER.match(sentence, match.end()))
-            if written in reasons:
-                reason = reasons[written]
-                source = "metadata"
-                if reason.startswith("cited"):  # must name a key the sentence cites
-                    keys = {key.strip() for key in cited.split(",") if key.strip()}
-                    source = "cite" if any(key in reason for key in keys) else ""
-                claim = Claim(written, sentence, index, source, None, reason, at)
-            else:
-                claim = Claim(written, sentence, index, "", at=at)
-                number, places, unit = _value(written)
-                negative = bool(SIGN_BEFORE.search(sentence, 0, at))
-                backing = [
-                    p
-                    for p in printed
-                    if (p.value < 0 or not negative)
-                    and rounds_from(number, places, p.value, unit, percent, p.percent)
-                ]
-                if backing:  # the nearest cell, and in it the closest match
-                    best = min(
-                        backing,
-                        key=lambda p: (
-                            abs(p.cell - index),
-                            p.cell,
-                            _closeness(written, p),
-                        ),
-                    )
-                    claim = replace(
-                        claim,
-                        source="output",
-                        backing_cell=best.cell,
-                        evidence=best.line,
-                        evidence_at=best.start,
-                    )
-            found.append(claim)
+        for part, end in _sections(cells, index):
+            found += _claims_of_part(part, index, end, reasons, printed)
+    return found
+
+
+def _claims_of_part(
+    markdown: str, index: int, end: int, reasons: dict, printed: list[Printed]
+) -> list[Claim]:
+    """The claims of one section's part of Markdown cell ``index``: outputs of the
+    cells before ``end`` back them."""
+    found = []
+    for match, sentence, cited in _prose_matches(markdown):
+        written, at = match.group(0), match.start()
+        percent = bool(PERCENT_AFTER.match(sentence, match.end()))
+        if written in reasons:
+            reason = reasons[written]
+            source = "metadata"
+            if reason.startswith("cited"):  # must name a key the sentence cites
+                source = "cite" if any(key in reason for key in cited) else ""
+            claim = Claim(written, sentence, index, source, None, reason, at)
+        else:
+            claim = Claim(written, sentence, index, "", at=at)
+            number, places, unit = _value(written)
+            negative = bool(SIGN_BEFORE.search(sentence, 0, at))
+            backing = [
+                p
+                for p in printed
+                if p.cell < end
+                and (p.value < 0 or not negative)
+                and rounds_from(number, places, p.value, unit, percent, p.percent)
+            ]
+            if backing:  # the nearest cell, and in it the closest match
+                best = min(
+                    backing,
+                    key=lambda p: (
+                        abs(p.cell - index),
+                        p.cell,
+                        _closeness(written, p),
+                    ),
+                )
+                claim = replace(
+                    claim,
+                    source="output",
+                    backing_cell=best.cell,
+                    evidence=best.line,
+                    evidence_at=best.start,
+                )
+        found.append(claim)
     return found
 
 
