@@ -35,6 +35,7 @@ from tools.claims import (
     backed_by_output,
     cell_text,
     claims_of,
+    moved,
     output_texts,
     printed_numbers,
     prose_numbers,
@@ -178,6 +179,25 @@ def test_only_outputs_before_the_end_of_its_section_back_a_number(
     found = claims_of(_cells(*cells))
     assert [claim.written for claim in found] == ["1.2"]
     assert found[0].backed is backed, found
+
+
+def test_a_re_execution_lists_the_numbers_whose_output_moved() -> None:
+    prose = "In this run NumPy is 1.8 times slower."
+
+    def run(flops: str, ratio: str) -> list[dict]:
+        return _cells(f"out: FLOPs {flops}", "A table.", prose, f"out: ratio {ratio}")
+
+    before = run("1.81", "1.76")  # the nearest output, the ratio, backs it
+    assert claims_of(before)[0].backing_cell == 3
+    # the ratio became 1.47: the sentence is stale though the FLOPs still back it
+    after = run("1.81", "1.47")
+    assert claims_of(after)[0].backed
+    (line,) = moved(before, after)
+    assert "1.8 was cell 3: 'ratio 1.76'; now cell 0: 'FLOPs 1.81'" in line
+    assert "now unbacked" in moved(before, run("2", "1.47"))[0]
+    # the same line still prints it, or nothing changed: nothing to re-read
+    assert moved(before, run("1.81", "1.83")) == []
+    assert moved(before, before) == []
 
 
 # Pages that quote the measured introduction's committed run: every speed (GFLOP/s) and

@@ -365,6 +365,41 @@ def _claims_of_part(
     return found
 
 
+def _source(claim: Claim) -> tuple[int | None, str]:
+    """Where an output claim comes from: its cell, and its output line with the
+    digits blanked (a table's row label, a message's wording)."""
+    return claim.backing_cell, re.sub(r"\d", "#", claim.evidence)
+
+
+def moved(before: list[dict], after: list[dict]) -> list[str]:
+    """The numbers of the prose whose output moved when the notebook was re-executed
+    (``before``: its cells as they were; ``after``: as they are): a number an output
+    line printed before that another line, or nothing, backs now. The line it quoted
+    now prints something else, so its sentence is likely stale, even where another
+    output still happens to round to it (chapter 3's "1.8 times", from a ratio of
+    1.76 that became 1.47, was then backed by a FLOP count's 1.81)."""
+    was = {
+        (claim.cell, claim.written, claim.sentence): claim
+        for claim in claims_of(before)
+        if claim.source == "output"
+    }
+    found = []
+    for claim in claims_of(after):
+        old = was.get((claim.cell, claim.written, claim.sentence))
+        if old is None or (claim.source == "output" and _source(claim) == _source(old)):
+            continue
+        now = (
+            f"now cell {claim.backing_cell}: {claim.evidence.strip()[:80]!r}"
+            if claim.source == "output"
+            else "now unbacked"
+        )
+        found.append(
+            f"cell {claim.cell}: {claim.written} was cell {old.backing_cell}: "
+            f"{old.evidence.strip()[:80]!r}; {now}"
+        )
+    return found
+
+
 def claims(path: Path) -> list[Claim]:
     """Every number of the notebook's prose, with what backs it."""
     return claims_of(json.loads(Path(path).read_text(encoding="utf-8"))["cells"])

@@ -15,11 +15,13 @@ kernels, checks the stored outputs under other ones, and stores in its metadata
 (``metadata.dlbook``) the SHA-256 of every code cell's source (the tests refuse a
 notebook whose cells were edited after this ran), the kernels used, the run time and
 what the run recorded (``dlbook.runs``): the headline numbers, the training runs, the
-chapter's budget, the time allowed and the machine's speed.
+chapter's budget, the time allowed and the machine's speed. It then lists the numbers of
+the prose whose output moved (:func:`tools.claims.moved`): the sentences to re-read.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -34,6 +36,7 @@ from nbclient import NotebookClient
 
 from dlbook.runs import recorded_runs, records_by_kind
 from tools.blas_kernels import VARIANT, kernel_config
+from tools.claims import moved
 from tools.notebook_setup import code_cell_hashes, sync
 from tools.repository import notebooks, offline_data, relative
 
@@ -112,11 +115,13 @@ def run_notebook(
     return NotebookRun(seconds, records, error)
 
 
-def execute(path: Path, kernels: dict) -> float:
+def execute(path: Path, kernels: dict) -> tuple[float, list[str]]:
     """Execute the notebook at ``path`` under :data:`VARIANT` and write it back with
-    its outputs and what its run recorded; return its run time."""
+    its outputs and what its run recorded; return its run time and the numbers of its
+    prose whose output moved (:func:`tools.claims.moved`)."""
     sync(path)
     nb = nbformat.read(path, as_version=4)
+    before = copy.deepcopy(nb.cells)
     nb.metadata.pop("jupytext", None)
     for cell in nb.cells:
         cell.metadata.pop("lines_to_next_cell", None)
@@ -128,7 +133,7 @@ def execute(path: Path, kernels: dict) -> float:
         "run_seconds": round(run.seconds, 1),
     } | run_metadata(run.records)
     nbformat.write(nb, path)
-    return run.seconds
+    return run.seconds, moved(before, nb.cells)
 
 
 def run_metadata(records: list[dict]) -> dict:
@@ -170,8 +175,11 @@ def main(argv: list[str]) -> int:
     paths = [Path(p).resolve() for p in argv] or notebooks()
     for path in paths:
         print(f"executing {relative(path)} ...", flush=True)
-        seconds = execute(path, kernels)
+        seconds, stale = execute(path, kernels)
         print(f"  done in {seconds:.1f} s", flush=True)
+        if stale:
+            print("  prose numbers whose output moved (read their sentences):")
+            print("\n".join(f"    {line}" for line in stale), flush=True)
     return 0
 
 
