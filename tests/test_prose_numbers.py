@@ -66,6 +66,9 @@ def test_the_check_finds_a_number_the_run_did_not_print() -> None:
     millions = Decimal(10**6)
     assert backed_by_output(Decimal("3.3"), 1, [Decimal("3348490")], millions)
     assert not backed_by_output(Decimal("3.3"), 1, [Decimal("2348490")], millions)
+    # a printed value with more digits than Decimal's default precision rounds too
+    assert not backed_by_output(Decimal("1.5"), 2, [Decimal("1.5e30")])
+    assert backed_by_output(Decimal("1.5"), 2, [Decimal("1.5e30")], Decimal(10**30))
     prose = "Eq. (5.6) in section 5.3; torch 2.13.0; 1.646; 3.3 million weights."
     found = [number for number, _ in prose_numbers(prose)]
     assert found == ["1.646", "3.3 million"]

@@ -46,7 +46,13 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Decimal,
+    InvalidOperation,
+    localcontext,
+)
 from pathlib import Path
 
 from tools.repository import book_notebooks, relative
@@ -190,9 +196,12 @@ def output_numbers(cells: list[dict]) -> list[Decimal]:
 
 
 def _rounded(value: Decimal, places: int) -> set[Decimal]:
+    """``value`` rounded to ``places`` decimals, half up and half to even."""
     quantum = Decimal(1).scaleb(-places)
     modes = (ROUND_HALF_UP, ROUND_HALF_EVEN)
-    return {value.quantize(quantum, rounding=mode) for mode in modes}
+    with localcontext() as exact:  # enough digits for a large printed value
+        exact.prec = max(exact.prec, value.adjusted() + places + 2)
+        return {value.quantize(quantum, rounding=mode) for mode in modes}
 
 
 def rounds_from(
