@@ -85,18 +85,17 @@ EQUATION_LABEL = re.compile(r"\([1-9]\.\d{1,2}\)")
 # sign or percentage points, perhaps after the other end of a range ("86.1-86.2%") or
 # a spread ("4.0 ± 3.1 points").
 PERCENT_AFTER = re.compile(
-    r"(?:\s*(?:[-–±]|to)\s*\d+(?:\.\d+)?)?"
-    r"\s*(?:%|per ?cent\b|(?:percentage )?points?\b)"
+    r"(?:\s*(?:[-–±]|to)\s*[\d.]+)?\s*(?:%|per ?cent\b|(?:percentage )?points?\b)"
 )
 # A minus sign written on a number ("-0.0023", "−97.39", "$10^{-1.75}$"), not a range's
 # dash ("86.1-86.2"): such a number is backed only by a negative printed value, where
 # a number written without a sign may be a magnitude ("lower by 0.38": "-0.38").
 SIGN_BEFORE = re.compile(r"(?:^|(?<=[\s(\[{$=:,;]))[-−]$")
-CODE_SPAN = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
+FENCE = re.compile(r"```.*?```", re.DOTALL)  # a code block in Markdown
+CODE_SPAN = re.compile(rf"{FENCE.pattern}|`[^`\n]*`", re.DOTALL)
 MATH_TAG = re.compile(r"\\tag\{[^}]*\}")
 # A Markdown heading: where a section ends (outputs after it back nothing before it).
 HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
-FENCE = re.compile(r"```.*?```", re.DOTALL)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*(])|\n\s*\n")
 CITATION = re.compile(r"\{cite(?::\w+)?\}`([^`]*)`")
 CITE_ROLE = re.compile(
@@ -248,7 +247,7 @@ def _prose_matches(markdown: str) -> list[tuple[re.Match, str, tuple[str, ...]]]
     if text.lstrip().startswith("## References") or "{bibliography}" in text:
         return []
     # the keys of each citation, in order (CODE_SPAN blanks them in the text)
-    keys = CITATION.findall(re.sub(r"```.*?```", " ", markdown, flags=re.DOTALL))
+    keys = CITATION.findall(FENCE.sub(" ", markdown))
     sentences = SENTENCE_END.split(REFERENCE.sub(" ", text))
     if len(keys) != sum(len(CITE_ROLE.findall(s)) for s in sentences):
         keys = []  # a citation written inside code: no keys rather than wrong ones
