@@ -201,6 +201,10 @@ def test_a_re_execution_lists_the_numbers_whose_output_moved() -> None:
     # the same line still prints it, or nothing changed: nothing to re-read
     assert moved(before, run("1.81", "1.83")) == []
     assert moved(before, before) == []
+    # a reason in the cell's metadata backs it now: nothing moved under it
+    reasoned = run("2", "1.47")
+    reasoned[2]["metadata"]["prose_numbers"] = {"1.8": "a setting of cell 3"}
+    assert moved(before, reasoned) == []
 
 
 # Pages that quote the measured introduction's committed run: every speed (GFLOP/s) and

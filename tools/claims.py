@@ -394,7 +394,9 @@ def moved(before: list[dict], after: list[dict]) -> list[str]:
     found = []
     for claim in claims_of(after):
         old = was.get((claim.cell, claim.written, claim.sentence))
-        if old is None or (claim.source == "output" and _source(claim) == _source(old)):
+        if old is None or claim.source in ("cite", "metadata"):
+            continue  # no output backed it, or a reason backs it now
+        if claim.source == "output" and _source(claim) == _source(old):
             continue
         now = (
             f"now cell {claim.backing_cell}: {claim.evidence.strip()[:80]!r}"
