@@ -99,12 +99,20 @@ def test_output_texts_reads_streams_and_tables_not_images() -> None:
     assert _cell_text(cell).startswith("print(1.5)\n")
 
 
+def _cells(*cells: str) -> list[dict]:
+    """Markdown cells, and code cells (written "out: TEXT") that print TEXT."""
+    made = []
+    for cell in cells:
+        if cell.startswith("out: "):
+            output = {"output_type": "stream", "name": "stdout", "text": cell[5:]}
+            made.append({"cell_type": "code", "source": "", "outputs": [output]})
+        else:
+            made.append({"cell_type": "markdown", "source": cell, "metadata": {}})
+    return made
+
+
 def _notebook(markdown: str, printed: str) -> list[dict]:
-    output = {"output_type": "stream", "name": "stdout", "text": printed}
-    return [
-        {"cell_type": "code", "source": "", "outputs": [output]},
-        {"cell_type": "markdown", "source": markdown, "metadata": {}},
-    ]
+    return _cells(f"out: {printed}", markdown)
 
 
 @pytest.mark.parametrize(
@@ -148,18 +156,6 @@ def test_whole_numbers_count_only_in_a_sentence_about_this_run() -> None:
     )
     found = [claim.written for claim in claims_of(_notebook(markdown, "0.9896"))]
     assert found == ["104", "0.9896", "64"]  # not 60,000, 10 (no run) nor 2 (a digit)
-
-
-def _cells(*cells: str) -> list[dict]:
-    """Markdown cells, and code cells (written "out: TEXT") that print TEXT."""
-    made = []
-    for cell in cells:
-        if cell.startswith("out: "):
-            output = {"output_type": "stream", "name": "stdout", "text": cell[5:]}
-            made.append({"cell_type": "code", "source": "", "outputs": [output]})
-        else:
-            made.append({"cell_type": "markdown", "source": cell, "metadata": {}})
-    return made
 
 
 @pytest.mark.parametrize(

@@ -297,19 +297,13 @@ def heading_starts(markdown: str) -> list[int]:
     return [match.start() for match in HEADING.finditer(blanked)]
 
 
-def _sections(cells: list[dict], index: int) -> list[tuple[str, int]]:
-    """The Markdown of cell ``index`` cut before each of its headings: each part, and
-    the index of the first cell whose outputs may not back it (the end of its section:
-    the cell itself when one of its headings follows the part, else the next cell that
-    holds a heading)."""
-    text = cell_text(cells[index])
+def _sections(text: str, index: int, end: int) -> list[tuple[str, int]]:
+    """The Markdown ``text`` of cell ``index`` cut before each of its headings: each
+    part, and the index of the first cell whose outputs may not back it (the end of its
+    section: the cell itself when one of its headings follows the part, else ``end``,
+    the next cell that holds a heading)."""
     starts = [start for start in heading_starts(text) if start > 0]
-    later = (
-        j
-        for j in range(index + 1, len(cells))
-        if cells[j]["cell_type"] == "markdown" and heading_starts(cell_text(cells[j]))
-    )
-    ends = [index] * len(starts) + [next(later, len(cells))]
+    ends = [index] * len(starts) + [end]
     bounds = [0, *starts, len(text)]
     return [(text[a:b], end) for a, b, end in zip(bounds, bounds[1:], ends)]
 
@@ -317,13 +311,16 @@ def _sections(cells: list[dict], index: int) -> list[tuple[str, int]]:
 def claims_of(cells: list[dict]) -> list[Claim]:
     """Every number of the cells' prose, with what backs it."""
     printed = printed_numbers(cells)
+    texts = [cell_text(c) if c["cell_type"] == "markdown" else "" for c in cells]
+    headings = [j for j, text in enumerate(texts) if heading_starts(text)]
     found = []
     for index, cell in enumerate(cells):
         if cell["cell_type"] != "markdown":
             continue
         reasons = cell.get("metadata", {}).get("prose_numbers", {})
-        for part, end in _sections(cells, index):
-            found += _claims_of_part(part, index, end, reasons, printed)
+        end = next((j for j in headings if j > index), len(cells))
+        for part, part_end in _sections(texts[index], index, end):
+            found += _claims_of_part(part, index, part_end, reasons, printed)
     return found
 
 
