@@ -67,8 +67,20 @@ def test_the_check_finds_a_number_the_run_did_not_print() -> None:
     assert backed_by_output(Decimal("3.3"), 1, [Decimal("3348490")], millions)
     assert not backed_by_output(Decimal("3.3"), 1, [Decimal("2348490")], millions)
     # a printed value with more digits than Decimal's default precision rounds too
-    assert not backed_by_output(Decimal("1.5"), 2, [Decimal("1.5e30")])
-    assert backed_by_output(Decimal("1.5"), 2, [Decimal("1.5e30")], Decimal(10**30))
+    huge = Decimal("15" + "0" * 29)  # a printed 31-digit integer
+    assert not backed_by_output(Decimal("1.50"), 2, [huge])
+    assert backed_by_output(Decimal("1.50"), 2, [huge], Decimal(10**30))
+    # an output backs only the digits it prints: "2" no "2.0", "0.5" no "0.50", and
+    # "0.98" no "98.1%"; "1.5e30" prints one decimal of 10^30
+    assert backed_by_output(Decimal("2"), 0, [Decimal("2")])
+    assert not backed_by_output(Decimal("2.0"), 1, [Decimal("2")])
+    assert backed_by_output(Decimal("2.0"), 1, [Decimal("2.04")])
+    assert not backed_by_output(Decimal("0.50"), 2, [Decimal("0.5")])
+    assert not backed_by_output(Decimal("98.0"), 1, [Decimal("0.98")], percent=True)
+    assert backed_by_output(Decimal("98.0"), 1, [Decimal("0.980")], percent=True)
+    e30 = Decimal(10**30)
+    assert backed_by_output(Decimal("1.5"), 1, [Decimal("1.5e30")], e30)
+    assert not backed_by_output(Decimal("1.50"), 2, [Decimal("1.5e30")], e30)
     prose = "Eq. (5.6) in section 5.3; torch 2.13.0; 1.646; 3.3 million weights."
     found = [number for number, _ in prose_numbers(prose)]
     assert found == ["1.646", "3.3 million"]
@@ -119,6 +131,12 @@ def _notebook(markdown: str, printed: str) -> list[dict]:
     ("markdown", "printed", "backed"),
     [
         ("ahead by 1.8 points", "gap 0.018", True),
+        # an output prints only its digits: a NumPy row prints each element to the
+        # row's precision ("98.2" is 98.20 beside 97.24), other numbers their own
+        ("between 98.06% and 98.20%", "acc (%): [96.3  98.06 98.2  98.1 ]", True),
+        ("all 1.000 right", "row sums: [0.4  0.79 1.  ]", False),
+        ("all 1.00 right", "row sums:\n [[0.4  0.79]\n [0.33 1.  ]]", True),
+        ("2.0 times faster", "max pool 2x2", False),
         ("1.2 to 1.8\n  points ahead", "gaps 0.012, 0.018", True),
         ("a lead of 4.0 ± 3.1 points", "lead +0.040 ± 0.031", True),
         ("accuracy 86.1–86.2%", "0.861 0.862", True),

@@ -71,6 +71,10 @@ PROSE_INTEGER = re.compile(r"(?<![\w.,\-−^{/])(\d{1,3}(?:,\d{3})+|\d{2,})(?![\
 THIS_RUN = re.compile(r"\bthis run\b", re.IGNORECASE)
 # What outputs print: integers, decimals, scientific notation.
 OUTPUT_NUMBER = re.compile(r"[-+]?\d[\d,]*\.?\d*(?:[eE][-+]?\d+)?")
+# The part of an output line that prints a NumPy array's row: from a "[" to its "]" or
+# to the end of the line, or from the line's start to a "]". NumPy prints every element
+# of an array to one precision but drops trailing zeros ("[97.24 98.2  98.1 ]").
+ARRAY_ROW = re.compile(r"\[[^\[\]]*\]?|^[^\[\]]*\]")
 # References to equations, sections, chapters, figures and tables, not measurements.
 REFERENCE = re.compile(
     r"(?:\(\d+\.\d+\)"
@@ -182,11 +186,33 @@ def printed_numbers(cells: list[dict]) -> list[Printed]:
                             value = Decimal(part.replace(",", ""))
                         except InvalidOperation:
                             continue
+                        quantum = _row_quantum(values, match)
+                        if quantum is not None:  # its row's precision, zeros restored
+                            with localcontext() as exact:
+                                exact.prec = max(exact.prec, value.adjusted() + 30)
+                                value = value.quantize(quantum)
                         printed = Printed(
                             value, index, line, match.start(), token, percent
                         )
                         found.append(printed)
     return found
+
+
+def _row_quantum(line: str, match: re.Match) -> Decimal | None:
+    """The precision of the NumPy array row of ``line`` that holds ``match``, as a
+    quantum (``Decimal("0.01")`` when its longest element has two decimals); None for
+    a number outside an array or written with an exponent."""
+    if "e" in match.group(0).lower():
+        return None
+    for row in ARRAY_ROW.finditer(line):
+        if row.start() <= match.start() < row.end():
+            decimals = [
+                len(token.split(".")[1]) if "." in token else 0
+                for token in OUTPUT_NUMBER.findall(row.group(0))
+                if "e" not in token.lower()
+            ]
+            return Decimal(1).scaleb(-max(decimals))
+    return None
 
 
 def output_numbers(cells: list[dict]) -> list[Decimal]:
@@ -214,17 +240,21 @@ def rounds_from(
     """``number`` (written with ``places`` decimals, in ``unit``s: 10**6 for "3.3
     million") rounds from the printed ``value``, as is; or, when only one of them is
     a percentage (``percent``: the prose writes one; ``printed_percent``: the output
-    prints one), as the other's fraction times 100."""
+    prints one), as the other's fraction times 100; and the output prints at least the
+    decimals the prose writes (``value`` keeps its printed digits: Decimal("2.50") has
+    two), in the prose's unit: a printed "2" backs no "2.0", whose tenths it does not
+    print (chapter 3's "2.0 times" was once backed by a "2x2")."""
+    printed_places = unit.adjusted() - value.as_tuple().exponent
     value = value / unit
-    scales = [value]
-    if percent and not printed_percent:
-        scales.append(value * 100)  # "98.1%" from a printed 0.981
-    if printed_percent and not percent:
-        scales.append(value / 100)  # "0.981" from a printed "98.1%"
-    for scaled in scales:
-        if number.copy_abs() in _rounded(scaled.copy_abs(), places):
-            return True
-    return False
+    scales = [(value, printed_places)]
+    if percent and not printed_percent:  # "98.1%" from a printed 0.981
+        scales.append((value * 100, printed_places - 2))
+    if printed_percent and not percent:  # "0.981" from a printed "98.1%"
+        scales.append((value / 100, printed_places + 2))
+    return any(
+        printed >= places and number.copy_abs() in _rounded(scaled.copy_abs(), places)
+        for scaled, printed in scales
+    )
 
 
 def backed_by_output(
