@@ -324,8 +324,8 @@ NAMES = {
     "650 步（奈特/字符）",
     "speaker test accuracy, Embedding + LSTM (mean of 5 seeds)": "说话人测试准确率，"
     "嵌入 + LSTM（5 个种子的平均值）",
-    "validation loss, character GPT, 2300 steps (nats/char)": "验证损失，字符级 GPT，"
-    "2300 步（奈特/字符）",
+    "validation loss, character GPT, 2700 steps (nats/char)": "验证损失，字符级 GPT，"
+    "2700 步（奈特/字符）",
     "speaker test accuracy, transformer encoder (mean of 3 seeds)": "说话人测试准确率，"
     "Transformer 编码器（3 个种子的平均值）",
     "held-out digit strings reversed exactly, encoder-decoder": "留出的数字串被完全正确"
