@@ -71,10 +71,6 @@ PROSE_INTEGER = re.compile(r"(?<![\w.,\-−^{/])(\d{1,3}(?:,\d{3})+|\d{2,})(?![\
 THIS_RUN = re.compile(r"\bthis run\b", re.IGNORECASE)
 # What outputs print: integers, decimals, scientific notation.
 OUTPUT_NUMBER = re.compile(r"[-+]?\d[\d,]*\.?\d*(?:[eE][-+]?\d+)?")
-# The part of an output line that prints a NumPy array's row: from a "[" to its "]" or
-# to the end of the line, or from the line's start to a "]". NumPy prints every element
-# of an array to one precision but drops trailing zeros ("[97.24 98.2  98.1 ]").
-ARRAY_ROW = re.compile(r"\[[^\[\]]*\]?|^[^\[\]]*\]")
 # References to equations, sections, chapters, figures and tables, not measurements.
 REFERENCE = re.compile(
     r"(?:\(\d+\.\d+\)"
@@ -196,6 +192,12 @@ def printed_numbers(cells: list[dict]) -> list[Printed]:
                         )
                         found.append(printed)
     return found
+
+
+# The part of an output line that prints a NumPy array's row: from a "[" to its "]" or
+# to the end of the line, or from the line's start to a "]". NumPy prints every element
+# of an array to one precision but drops trailing zeros ("[97.24 98.2  98.1 ]").
+ARRAY_ROW = re.compile(r"\[[^\[\]]*\]?|^[^\[\]]*\]")
 
 
 def _row_quantum(line: str, match: re.Match) -> Decimal | None:
