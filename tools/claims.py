@@ -173,16 +173,17 @@ def printed_numbers(cells: list[dict]) -> list[Printed]:
             for line in text.splitlines():
                 # blank the labels, keeping the line's length
                 values = EQUATION_LABEL.sub(lambda m: " " * len(m[0]), line)
+                rows = _array_rows(values)
                 for match in OUTPUT_NUMBER.finditer(values):
                     token = match.group(0)
                     percent = bool(PERCENT_AFTER.match(line, match.end()))
+                    quantum = _row_quantum(rows, match)
                     # "2.55e+06" backs "2.55 × 10^6" too: keep its mantissa too
                     for part in {token, re.split("[eE]", token)[0]}:
                         try:
                             value = Decimal(part.replace(",", ""))
                         except InvalidOperation:
                             continue
-                        quantum = _row_quantum(values, match)
                         if quantum is not None:  # its row's precision, zeros restored
                             with localcontext() as exact:
                                 exact.prec = max(exact.prec, value.adjusted() + 30)
@@ -200,21 +201,30 @@ def printed_numbers(cells: list[dict]) -> list[Printed]:
 ARRAY_ROW = re.compile(r"\[[^\[\]]*\]?|^[^\[\]]*\]")
 
 
-def _row_quantum(line: str, match: re.Match) -> Decimal | None:
-    """The precision of the NumPy array row of ``line`` that holds ``match``, as a
-    quantum (``Decimal("0.01")`` when its longest element has two decimals); None for
-    a number outside an array or written with an exponent."""
+def _array_rows(line: str) -> list[tuple[int, int, Decimal]]:
+    """The NumPy array rows of an output line: where each starts and ends, and its
+    precision as a quantum (``Decimal("0.01")`` when its longest element has two
+    decimals; numbers written with an exponent do not count)."""
+    rows = []
+    for row in ARRAY_ROW.finditer(line):
+        decimals = [
+            len(token.split(".")[1]) if "." in token else 0
+            for token in OUTPUT_NUMBER.findall(row.group(0))
+            if "e" not in token.lower()
+        ]
+        if decimals:
+            rows.append((row.start(), row.end(), Decimal(1).scaleb(-max(decimals))))
+    return rows
+
+
+def _row_quantum(
+    rows: list[tuple[int, int, Decimal]], match: re.Match
+) -> Decimal | None:
+    """The precision of the array row (of :func:`_array_rows`) that holds ``match``;
+    None for a number outside an array or written with an exponent."""
     if "e" in match.group(0).lower():
         return None
-    for row in ARRAY_ROW.finditer(line):
-        if row.start() <= match.start() < row.end():
-            decimals = [
-                len(token.split(".")[1]) if "." in token else 0
-                for token in OUTPUT_NUMBER.findall(row.group(0))
-                if "e" not in token.lower()
-            ]
-            return Decimal(1).scaleb(-max(decimals))
-    return None
+    return next((q for start, end, q in rows if start <= match.start() < end), None)
 
 
 def output_numbers(cells: list[dict]) -> list[Decimal]:
