@@ -106,10 +106,19 @@ def test_learner_notebooks_hold_no_solutions():
     for master in MASTERS:
         text = (EXERCISES / master.name).read_text(encoding="utf-8")
         assert "BEGIN SOLUTION" not in text and "# HIDDEN" not in text, master.name
-        for test_file in (EXERCISES / "tests").glob("*.py"):
-            assert "'hidden': True" not in test_file.read_text(), (
-                f"{test_file.name} holds hidden tests"
-            )
+
+
+def test_learner_notebooks_carry_their_public_tests_only():
+    """Each exercise notebook stores its questions' public tests in its metadata (one
+    downloaded file grades itself), and no hidden test."""
+    assert not (EXERCISES / "tests").exists(), "exercises/tests/ is no longer written"
+    for master in MASTERS:
+        nb = json.loads((EXERCISES / master.name).read_text(encoding="utf-8"))
+        tests = nb["metadata"]["otter"]["tests"]
+        assert set(tests) == set(questions(master)), master.name
+        for question, source in tests.items():
+            assert "hidden=False" in source, f"{question}: no public test"
+            assert "hidden=True" not in source, f"{question} holds hidden tests"
 
 
 @pytest.mark.parametrize("master", MASTERS, ids=lambda p: p.stem)

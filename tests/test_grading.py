@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import signal
 import sys
 import textwrap
@@ -20,10 +21,13 @@ from dlbook.grading import (
     call_and_check,
     check_array,
     check_scalar,
+    write_tests,
 )
 from dlbook.grading.reference import conv as conv_reference
 from dlbook.grading.reference import rnn as rnn_reference
+from dlbook.scratch import neuron
 from dlbook.scratch.conv import im2col
+from tools.repository import EXERCISES
 
 # --- answer_of ------------------------------------------------------------------------
 
@@ -752,3 +756,61 @@ def test_the_references_stay_usable_outside_the_answer():
 
 def _rnn_names() -> dict:
     return {"mod": "dlbook.scratch.rnn", "fn": "lstm_cell_forward"}
+
+
+# --- write_tests: an exercise notebook carries its public tests -----------------------
+
+
+ACTIVATIONS = ("sigmoid", "sigmoid_grad", "tanh_grad", "relu", "relu_grad")
+
+
+def _exercise_alone(tmp_path, monkeypatch, name="01-neurons.ipynb"):
+    """A copy of the exercise notebook alone in an empty folder, made the working
+    directory (as a learner who downloaded that one file has it)."""
+    (tmp_path / name).write_bytes((EXERCISES / name).read_bytes())
+    monkeypatch.chdir(tmp_path)
+    return name
+
+
+def _wrong_sigmoid(z):
+    return 1 / (1 + np.exp(z))  # the sign of the exponent slipped
+
+
+def test_an_exercise_notebook_grades_itself(tmp_path, monkeypatch):
+    import otter
+
+    grader = otter.Notebook(_exercise_alone(tmp_path, monkeypatch))
+    answers = {name: getattr(neuron, name) for name in ACTIVATIONS}
+    assert grader.check("ch01-activations", answers).grade == 1
+    wrong = grader.check("ch01-activations", {**answers, "sigmoid": _wrong_sigmoid})
+    assert wrong.grade < 1 and "sigmoid(z) is wrong" in repr(wrong)
+
+
+def test_colab_grades_from_the_tests_written_out(tmp_path, monkeypatch):
+    import otter
+    import otter.check.utils
+
+    name = _exercise_alone(tmp_path, monkeypatch)
+    # what otter sees in Colab: an IPython shell of google.colab's
+    monkeypatch.setattr(otter.check.utils, "get_ipython", lambda: "google.colab.Shell")
+    with pytest.raises(ValueError, match="does not exist"):
+        otter.Notebook(name)  # otter there reads tests from files only
+    written = write_tests(name)
+    stored = json.loads((tmp_path / name).read_text())["metadata"]["otter"]["tests"]
+    assert {p.stem: p.read_text() for p in written} == stored
+    assert {p.name for p in (tmp_path / "tests").iterdir()} == {
+        f"{question}.py" for question in stored
+    }
+    grader = otter.Notebook(name)
+    answers = {name: getattr(neuron, name) for name in ACTIVATIONS}
+    assert grader.check("ch01-activations", answers).grade == 1
+    wrong = grader.check("ch01-activations", {**answers, "sigmoid": _wrong_sigmoid})
+    assert wrong.grade < 1
+
+
+def test_write_tests_says_when_a_notebook_holds_none(tmp_path):
+    plain = tmp_path / "chapter.ipynb"
+    plain.write_text(json.dumps({"cells": [], "metadata": {}}))
+    with pytest.raises(ValueError, match="stores no otter tests"):
+        write_tests(plain, tmp_path / "tests")
+    assert not (tmp_path / "tests").exists()

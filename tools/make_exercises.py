@@ -1,7 +1,7 @@
 """Generate exercises/ from the otter-grader masters in solutions/
 (never edit exercises/ by hand).
 
-    # write exercises/NN-name.ipynb and exercises/tests/
+    # write exercises/NN-name.ipynb
     python -m tools.make_exercises
     # exit 1 if the committed exercises are out of date
     python -m tools.make_exercises --check
@@ -9,8 +9,9 @@
     python -m tools.make_exercises --autograder dist/
 
 For each master, `otter assign` writes the learner's notebook (solutions and hidden
-tests removed, outputs cleared) and the public tests; this script copies them into
-exercises/.
+tests removed, outputs cleared) with its public tests in the notebook's metadata
+(``files: false`` in the master's config), so that one downloaded notebook grades
+itself; this script copies it into exercises/.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ def clean_student_notebook(path: Path) -> None:
 
 
 def generate(target: Path, autograder_dir: Path | None = None) -> None:
-    """Write the learner notebooks and public tests of every master into ``target``."""
-    (target / "tests").mkdir(parents=True, exist_ok=True)
+    """Write the learner notebook of every master into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for master in exercise_masters():
             out = Path(tmp) / master.stem
@@ -66,8 +67,6 @@ def generate(target: Path, autograder_dir: Path | None = None) -> None:
             student = out / "student"
             shutil.copy(student / master.name, target / master.name)
             clean_student_notebook(target / master.name)
-            for test in sorted((student / "tests").glob("*.py")):
-                shutil.copy(test, target / "tests" / test.name)
             if autograder_dir is not None:
                 autograder_dir.mkdir(parents=True, exist_ok=True)
                 (zip_file,) = (out / "autograder").glob("*.zip")
@@ -117,10 +116,7 @@ def main() -> int:
     if EXERCISES.exists():
         shutil.rmtree(EXERCISES)
     generate(EXERCISES, args.autograder)
-    print(
-        f"wrote {len(exercise_masters())} exercise notebook(s) "
-        "and their public tests into exercises/"
-    )
+    print(f"wrote {len(exercise_masters())} exercise notebook(s) into exercises/")
     return 0
 
 

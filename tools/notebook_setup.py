@@ -5,7 +5,8 @@ written from the one repository URL in _config.yml.
 and solutions/ (exercises/ are generated from solutions/);
 tests/test_committed_notebooks.py checks that they match. Chapters install the course
 package when it is missing; exercise notebooks also install otter-grader and, in Colab,
-clone the repository so that the public tests are on disk.
+clone the repository and write the notebook's public tests out as files (otter reads
+them from the notebook's metadata elsewhere, from files in Colab).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ REPOSITORY, BRANCH = (
     "{url}",
     "{branch}",
 )
-IN_COLAB = "google.colab" in sys.modules  # Colab: the exercise tests must be on disk
+IN_COLAB = "google.colab" in sys.modules  # Colab: the notebook file must be on disk
 if IN_COLAB and not os.path.isdir("/content/course"):
     clone = ["git", "clone", "--quiet", "--depth", "1", "--branch", BRANCH]
     subprocess.run([*clone, REPOSITORY, "/content/course"], check=True)
@@ -64,8 +65,11 @@ if IN_COLAB or MISSING:
     COURSE = "/content/course" if IN_COLAB else f"git+{{REPOSITORY}}@{{BRANCH}}"
     pip = [sys.executable, "-m", "pip", "install", "--quiet", COURSE, "otter-grader"]
     subprocess.run(pip, check=True)
-if IN_COLAB:
+if IN_COLAB:  # otter reads tests from files there, not from the notebook
     os.chdir("/content/course/exercises")
+    from dlbook.grading import write_tests
+
+    write_tests("{notebook_name}")
 
 import otter
 

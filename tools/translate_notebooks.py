@@ -14,8 +14,8 @@ untranslated or fuzzy message stays English. Figures' alt text (cell metadata
 notebook's metadata are copied unchanged, so a Chinese notebook runs exactly as the
 English one and shows the same stored results; tests/test_translation.py checks both.
 The Colab and Binder buttons of the Chinese book open these copies. The Chinese
-exercises, zh/exercises/NAME.ipynb, find otter's public tests through the link
-zh/exercises/tests -> exercises/tests; their graders' messages stay English.
+exercises, zh/exercises/NAME.ipynb, carry otter's public tests in that metadata, as
+the English ones do; their graders' messages stay English.
 """
 
 from __future__ import annotations
@@ -157,9 +157,6 @@ def main(argv: list[str] | None = None) -> int:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        if english.parent == EXERCISES and not (path.parent / "tests").exists():
-            # otter's public tests, beside the Chinese exercises as beside the English
-            (path.parent / "tests").symlink_to(Path("..", "..", "exercises", "tests"))
         name = path.relative_to(ROOT)
         print(f"{name}: {len(used)} of {len(table)} translations used")
     if stale:

@@ -248,7 +248,7 @@ def templates(outdir: Path) -> None:
     excluded = [p for p in config()["exclude_patterns"] if p != "exercises"]
     extra = keep_figures | {
         "external_toc_path": str(toc),
-        "exclude_patterns": [*excluded, "exercises/tests"],
+        "exclude_patterns": excluded,
     }
     status = _sphinx(
         "gettext", outdir, doctrees.with_name(".doctrees-gettext-ex"), extra
