@@ -185,9 +185,7 @@ def printed_numbers(cells: list[dict]) -> list[Printed]:
                         except InvalidOperation:
                             continue
                         if quantum is not None:  # its row's precision, zeros restored
-                            with localcontext() as exact:
-                                exact.prec = max(exact.prec, value.adjusted() + 30)
-                                value = value.quantize(quantum)
+                            value = _quantize(value, quantum)
                         printed = Printed(
                             value, index, line, match.start(), token, percent
                         )
@@ -232,13 +230,19 @@ def output_numbers(cells: list[dict]) -> list[Decimal]:
     return [printed.value for printed in printed_numbers(cells)]
 
 
+def _quantize(value: Decimal, quantum: Decimal, rounding=ROUND_HALF_EVEN) -> Decimal:
+    """``value`` to the decimal place of ``quantum`` (rounded, or with zeros added),
+    with as many digits as a large value needs."""
+    with localcontext() as exact:
+        exact.prec = max(exact.prec, value.adjusted() - quantum.adjusted() + 2)
+        return value.quantize(quantum, rounding=rounding)
+
+
 def _rounded(value: Decimal, places: int) -> set[Decimal]:
     """``value`` rounded to ``places`` decimals, half up and half to even."""
     quantum = Decimal(1).scaleb(-places)
     modes = (ROUND_HALF_UP, ROUND_HALF_EVEN)
-    with localcontext() as exact:  # enough digits for a large printed value
-        exact.prec = max(exact.prec, value.adjusted() + places + 2)
-        return {value.quantize(quantum, rounding=mode) for mode in modes}
+    return {_quantize(value, quantum, mode) for mode in modes}
 
 
 def rounds_from(
