@@ -20,13 +20,11 @@ import re
 import textwrap
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = ROOT / "solutions"
+from tools.repository import SOLUTIONS
 
 _TEST_DEF = re.compile(r"^def (test_\w+)\((.*?)\):", re.M | re.S)
 
