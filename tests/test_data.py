@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pooch
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -37,6 +37,8 @@ from dlbook.data import (
     tokenize,
     word_vocabulary,
 )
+
+from helpers import property_checks
 
 # Label counts per class, from shared/data/README.md.
 MNIST_COUNTS = {
@@ -246,7 +248,7 @@ idx_arrays = st.sampled_from(list(IDX_CODES)).flatmap(
 )
 
 
-@settings(max_examples=25, deadline=None)
+@property_checks(25)
 @given(array=idx_arrays)
 def test_parse_idx_round_trip(array):
     parsed = parse_idx(encode_idx(array))
@@ -265,7 +267,7 @@ def test_parse_idx_big_endian_int32():
     assert parse_idx(raw).tolist() == [258, -2]
 
 
-@settings(max_examples=25, deadline=None)
+@property_checks(25)
 @given(array=idx_arrays, data=st.data())
 def test_parse_idx_refuses_any_truncation_or_extra_bytes(array, data):
     raw = encode_idx(array)
