@@ -229,6 +229,26 @@ def test_a_re_execution_lists_the_numbers_whose_output_moved() -> None:
     assert moved(before, reasoned) == []
 
 
+def test_a_re_execution_lists_a_number_whose_farther_source_moved() -> None:
+    """The nearest line that prints a number may be the coincidence (chapter 2's
+    summary: its "98.1%" is the first model's accuracy, and a later validation line
+    prints 0.9810 too): when another line that printed it prints something else now,
+    the sentence is listed though the nearest still backs it."""
+
+    def run(accuracy: str) -> list[dict]:
+        return _cells(
+            f"out: test accuracy {accuracy}",
+            "out: validation 0.9810",
+            "## Summary\n\nIn this run the MLP reaches 98.1% on the test set.",
+        )
+
+    before = run("0.9806")
+    assert claims_of(before)[0].backing_cell == 1  # the nearer line
+    (line,) = moved(before, run("0.9742"))
+    assert "98.1 was also printed by cell 0: 'test accuracy 0.9806'" in line
+    assert moved(before, run("0.9811")) == []  # still prints it: nothing to re-read
+
+
 # Pages that quote the measured introduction's committed run: every speed (GFLOP/s) and
 # time (ms) in a paragraph that names that notebook must be printed, with its unit, by
 # the stored run, so a re-execution that moves them fails here.

@@ -129,6 +129,8 @@ class Claim:
     (``evidence``: any other reason in the cell's metadata) or ``""`` (unbacked; a
     "cited" reason naming no key of the sentence backs nothing). ``at`` and
     ``evidence_at`` are where the number starts in ``sentence`` and in ``evidence``.
+    ``backers``: every output line that prints it, as ``(cell, line)``, the nearest
+    (``evidence``) among them.
     """
 
     written: str
@@ -139,6 +141,7 @@ class Claim:
     evidence: str = ""
     at: int = 0
     evidence_at: int = 0
+    backers: tuple[tuple[int, str], ...] = ()
 
     @property
     def backed(self) -> bool:
@@ -411,15 +414,21 @@ def _claims_of_part(
                     backing_cell=best.cell,
                     evidence=best.line,
                     evidence_at=best.start,
+                    backers=tuple((p.cell, p.line) for p in backing),
                 )
         found.append(claim)
     return found
 
 
+def _where(cell: int | None, line: str) -> tuple[int | None, str]:
+    """An output line's place: its cell, and the line with the digits blanked (a
+    table's row label, a message's wording)."""
+    return cell, re.sub(r"\d", "#", line)
+
+
 def _source(claim: Claim) -> tuple[int | None, str]:
-    """Where an output claim comes from: its cell, and its output line with the
-    digits blanked (a table's row label, a message's wording)."""
-    return claim.backing_cell, re.sub(r"\d", "#", claim.evidence)
+    """Where an output claim comes from: the place of its nearest backer."""
+    return _where(claim.backing_cell, claim.evidence)
 
 
 def moved(before: list[dict], after: list[dict]) -> list[str]:
@@ -428,7 +437,9 @@ def moved(before: list[dict], after: list[dict]) -> list[str]:
     line printed before that another line, or nothing, backs now. The line it quoted
     now prints something else, so its sentence is likely stale, even where another
     output still happens to round to it (chapter 3's "1.8 times", from a ratio of
-    1.76 that became 1.47, was then backed by a FLOP count's 1.81)."""
+    1.76 that became 1.47, was then backed by a FLOP count's 1.81). A number that
+    several lines printed is listed too when one of them prints something else now,
+    though the nearest still prints it: the nearest may be the coincidence."""
     was = {
         (claim.cell, claim.written, claim.sentence): claim
         for claim in claims_of(before)
@@ -440,6 +451,14 @@ def moved(before: list[dict], after: list[dict]) -> list[str]:
         if old is None or claim.source in ("cite", "metadata"):
             continue  # no output backed it, or a reason backs it now
         if claim.source == "output" and _source(claim) == _source(old):
+            now = {_where(*backer) for backer in claim.backers}
+            lost = [b for b in old.backers if _where(*b) not in now]
+            if lost:
+                cell, line = lost[0]
+                found.append(
+                    f"cell {claim.cell}: {claim.written} was also printed by cell "
+                    f"{cell}: {line.strip()[:80]!r}, which prints something else now"
+                )
             continue
         now = (
             f"now cell {claim.backing_cell}: {claim.evidence.strip()[:80]!r}"
