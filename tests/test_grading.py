@@ -784,6 +784,13 @@ def test_an_exercise_notebook_grades_itself(tmp_path, monkeypatch):
     assert grader.check("ch01-activations", answers).grade == 1
     wrong = grader.check("ch01-activations", {**answers, "sigmoid": _wrong_sigmoid})
     assert wrong.grade < 1 and "sigmoid(z) is wrong" in repr(wrong)
+    # check_all runs this notebook's questions, not every chapter's
+    assert set(grader.check_all().results) == {
+        "ch01-activations",
+        "ch01-gd-step",
+        "ch01-logistic-fit",
+        "ch01-losses",
+    }
 
 
 def test_colab_grades_from_the_tests_written_out(tmp_path, monkeypatch):
