@@ -776,13 +776,23 @@ def _wrong_sigmoid(z):
     return 1 / (1 + np.exp(z))  # the sign of the exponent slipped
 
 
+def _grades_of_activations(grader) -> tuple:
+    """What ``grader`` gives question 1 for the course's answers, then for the same
+    answers with a slipped sigmoid."""
+    answers = {fn: getattr(neuron, fn) for fn in ACTIVATIONS}
+    slipped = {**answers, "sigmoid": _wrong_sigmoid}
+    return (
+        grader.check("ch01-activations", answers),
+        grader.check("ch01-activations", slipped),
+    )
+
+
 def test_an_exercise_notebook_grades_itself(tmp_path, monkeypatch):
     import otter
 
     grader = otter.Notebook(_exercise_alone(tmp_path, monkeypatch))
-    answers = {name: getattr(neuron, name) for name in ACTIVATIONS}
-    assert grader.check("ch01-activations", answers).grade == 1
-    wrong = grader.check("ch01-activations", {**answers, "sigmoid": _wrong_sigmoid})
+    right, wrong = _grades_of_activations(grader)
+    assert right.grade == 1
     assert wrong.grade < 1 and "sigmoid(z) is wrong" in repr(wrong)
     # check_all runs this notebook's questions, not every chapter's
     assert set(grader.check_all().results) == {
@@ -808,10 +818,8 @@ def test_colab_grades_from_the_tests_written_out(tmp_path, monkeypatch):
     assert {p.name for p in (tmp_path / "tests").iterdir()} == {
         f"{question}.py" for question in stored
     }
-    grader = otter.Notebook(name)
-    answers = {name: getattr(neuron, name) for name in ACTIVATIONS}
-    assert grader.check("ch01-activations", answers).grade == 1
-    wrong = grader.check("ch01-activations", {**answers, "sigmoid": _wrong_sigmoid})
+    right, wrong = _grades_of_activations(otter.Notebook(name))
+    assert right.grade == 1
     assert wrong.grade < 1
 
 
