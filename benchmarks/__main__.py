@@ -77,9 +77,33 @@ def run_operations(operations, machine, bar, rounds: int = 7) -> list[dict]:
             }
         if (target and not row["target"]["met"]) or row["ratio_fb"] > 3:
             row["profile"] = profile_top(operation.numpy_fb)
+        if operation.floor:
+            row["floor"] = _floor(operation.floor, row["torch_fb_s"])
         rows.append(row)
         bar.update()
     return rows
+
+
+def _floor(floor, torch_fb_s: float) -> dict:
+    """The least time the NumPy kernel can take (:class:`operations.Floor`): its
+    passes and products, each at the time of the cheapest of its kind (a median of
+    21 runs), against PyTorch's forward + backward."""
+    from .timing import median_time
+
+    def seconds(fn):
+        return median_time(fn, warmup=3, repeat=21)["median_s"]
+
+    one_pass = seconds(floor.one_pass)
+    one_product = min(seconds(fn) for fn in floor.one_product)
+    floor_s = floor.passes * one_pass + floor.products * one_product
+    return {
+        "passes": floor.passes,
+        "products": floor.products,
+        "one_pass_s": one_pass,
+        "one_product_s": one_product,
+        "floor_s": floor_s,
+        "ratio": floor_s / torch_fb_s,
+    }
 
 
 def _processors(previous: dict, results: dict) -> dict:

@@ -5,7 +5,7 @@ input gradient and every parameter gradient, from a fixed upstream gradient)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -42,6 +42,23 @@ TARGETS = {
 
 
 @dataclass
+class Floor:
+    """A lower bound on the time of a NumPy kernel that is made of passes over whole
+    arrays: it makes ``passes`` element-wise passes writing an array of the
+    activation's shape and ``products`` matrix-vector products reading one (the
+    counts are the kernel's, checked in ``tests/test_benchmarks.py``), and none of
+    them can cost less than the cheapest of its kind, timed alone: ``one_pass``
+    multiplies such an array by a number in place (one read and one write per
+    element, nothing broadcast), ``one_product`` is a matrix-vector product with it
+    (each orientation the kernel uses; the cheaper counts)."""
+
+    passes: int
+    products: int
+    one_pass: Callable[[], object]
+    one_product: tuple[Callable[[], object], ...]
+
+
+@dataclass
 class Operation:
     name: str
     chapter: str
@@ -53,7 +70,7 @@ class Operation:
     flops_fwd: float | None = None  # None: memory-bound, no matrix products
     flops_fb: float | None = None
     note: str = ""
-    extra: dict = field(default_factory=dict)
+    floor: Floor | None = None
 
 
 def _t(a: np.ndarray, grad: bool = False) -> torch.Tensor:
@@ -236,6 +253,8 @@ def attention(rng, n=32, heads=4, t=64, d=32) -> Operation:
 def layernorm(rng, n=32, t=64, d=128) -> Operation:
     module = torch.nn.LayerNorm(d)
     x, g = _normal(rng, (n, t, d), (n, t, d))
+    rows, scratch = x.reshape(-1, d), np.ones((n * t, d), dtype=x.dtype)
+    features, batch = np.full(d, 1 / d, dtype=x.dtype), np.ones(n * t, dtype=x.dtype)
     return _layer(
         "LayerNorm",
         "5",
@@ -245,6 +264,14 @@ def layernorm(rng, n=32, t=64, d=128) -> Operation:
         x,
         g,
         (module.weight, module.bias),
+        # layer_norm_forward_fast: 5 passes, 2 products; layer_norm_backward_fast: 6
+        # passes, 4 products
+        floor=Floor(
+            passes=11,
+            products=6,
+            one_pass=lambda: np.multiply(scratch, 1.0, out=scratch),
+            one_product=(lambda: rows @ features, lambda: batch @ rows),
+        ),
     )
 
 

@@ -58,8 +58,7 @@ REMEDIES = {
     "LayerNorm": (
         "each line of layer_norm_forward_fast and layer_norm_backward_fast is a pass "
         "over the whole (32, 64, 128) activation, about a dozen in all, where "
-        "PyTorch's compiled kernel fuses them. Fewer passes need a compiled kernel, "
-        "or blocks of rows small enough to stay in cache."
+        "PyTorch's compiled kernel fuses them. Fewer passes need a compiled kernel."
     ),
     "CNN training step": (
         "the step is the two convolutions (see Conv2d), then the ReLUs and the "
@@ -427,11 +426,48 @@ def _profiles(results: dict, t: Text) -> list[str]:
             ],
             "lrr",
         )
+        if "floor" in r:
+            lines += _floor(r, t)
         if r["name"] in REMEDIES:
             remedy = t(REMEDIES[r["name"]])
             lines += [t("What would close it (not measured): {remedy}", remedy=remedy)]
             lines += [""]
     return lines or [t("No kernel missed its target or ran over 3× PyTorch."), ""]
+
+
+def _floor(r: dict, t: Text) -> list[str]:
+    """The least time the kernel can take, as this run measured it
+    (``benchmarks.operations.Floor``), against PyTorch and the target."""
+    f, target = r["floor"], r.get("target")
+    text = t(
+        "A lower bound, measured in this run: the kernel makes {passes} element-wise "
+        "passes over an array of the activation's shape and {products} matrix-vector "
+        "products with one (the tests count them). A pass costs at least {one_pass} µs "
+        "(the cheapest NumPy makes: the array multiplied by a number in place, nothing "
+        "broadcast) and a product at least {one_product} µs, so the kernel cannot take "
+        "less than {floor} ms, {ratio} PyTorch's forward + backward ({torch} ms).",
+        passes=f["passes"],
+        products=f["products"],
+        one_pass=_num(f["one_pass_s"] * 1e6),
+        one_product=_num(f["one_product_s"] * 1e6),
+        floor=_ms(f["floor_s"]),
+        ratio=_x(f["ratio"]),
+        torch=_ms(r["torch_fb_s"]),
+    )
+    if target and f["ratio"] > target["limit"]:
+        text += t(
+            " That is above the target of ≤ {limit}× before any of the passes' real "
+            "costs (broadcasting, temporaries): no arrangement of these passes meets "
+            "it.",
+            limit=target["limit"],
+        )
+    elif target:
+        text += t(
+            " That is within the target of ≤ {limit}×: the gap is what the passes cost "
+            "beyond the cheapest one (broadcasting, temporaries).",
+            limit=target["limit"],
+        )
+    return [text, ""]
 
 
 def _scaling(results: dict, t: Text) -> list[str]:

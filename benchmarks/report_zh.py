@@ -158,6 +158,24 @@ TEMPLATES = {
     "share of time": "时间占比",
     "What would close it (not measured): {remedy}": "怎样才能缩小差距（未经测量）："
     "{remedy}",
+    "A lower bound, measured in this run: the kernel makes {passes} element-wise "
+    "passes over an array of the activation's shape and {products} matrix-vector "
+    "products with one (the tests count them). A pass costs at least {one_pass} µs "
+    "(the cheapest NumPy makes: the array multiplied by a number in place, nothing "
+    "broadcast) and a product at least {one_product} µs, so the kernel cannot take "
+    "less than {floor} ms, {ratio} PyTorch's forward + backward ({torch} ms).": "一个"
+    "下界（本次运行实测）：这个计算内核要对与激活值同形状的数组做 {passes} 遍逐元素"
+    "运算，并与这样的数组做 {products} 次矩阵-向量乘积（测试会清点这些次数）。一遍"
+    "逐元素运算至少要 {one_pass} µs（这是 NumPy 最便宜的一遍：把数组原地乘以一个数，"
+    "不经广播机制），一次乘积至少要 {one_product} µs，所以这个计算内核的用时不可能少于 "
+    "{floor} ms，即 PyTorch 前向 + 反向传播用时（{torch} ms）的 {ratio}。",
+    " That is above the target of ≤ {limit}× before any of the passes' real costs "
+    "(broadcasting, temporaries): no arrangement of these passes meets it.": "还没算上"
+    "这些遍历的实际开销（广播机制、临时数组），这个下界就已经超过了 ≤ {limit}× 的目"
+    "标：无论怎样安排这些遍历，都达不到它。",
+    " That is within the target of ≤ {limit}×: the gap is what the passes cost beyond "
+    "the cheapest one (broadcasting, temporaries).": "这个下界在 ≤ {limit}× 的目标之"
+    "内：差距来自各遍运算超出最便宜那一遍的开销（广播机制、临时数组）。",
     "No kernel missed its target or ran over 3× PyTorch.": "没有计算内核未达成目标，也"
     "没有计算内核的耗时超过 PyTorch 的 3×。",
     # report.REMEDIES (the English is report.py's)
@@ -183,8 +201,7 @@ TEMPLATES = {
     REMEDIES["LayerNorm"]: (
         "layer_norm_forward_fast 和 layer_norm_backward_fast 的每一行都要遍历整"
         "个 (32, 64, 128) 的激活值，总共十来遍，而 PyTorch 编译好的计算内核把它"
-        "们融合在一起。要减少遍历次数，需要一个编译好的计算内核，或者把行分成小"
-        "到能留在缓存中的块。"
+        "们融合在一起。要减少遍历次数，需要一个编译好的计算内核。"
     ),
     REMEDIES["CNN training step"]: (
         "一步主要是两次卷积（见 Conv2d），然后是 ReLU 和汇聚（它们保持卷积输出的 "

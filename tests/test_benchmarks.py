@@ -9,8 +9,12 @@ import pytest
 
 from benchmarks import __main__ as cli
 from benchmarks import chapters, report, timing
-from benchmarks.operations import TARGETS
+from benchmarks.operations import TARGETS, layernorm
 from benchmarks.scaling import fitted_exponent
+from dlbook.scratch.normalization import (
+    layer_norm_backward_fast,
+    layer_norm_forward_fast,
+)
 from tools.repository import BOOK
 from tools.repository import chapters as chapter_paths
 
@@ -146,3 +150,64 @@ def test_alternating_rounds_give_each_library_its_own_blocks_in_turn(monkeypatch
         "torch_fwd": 3,
     }
     assert all(t["median_s"] >= 0 for ts in per_round.values() for t in ts)
+
+
+class _Counted(np.ndarray):
+    """An array that counts the NumPy operations made on it and on what comes of it:
+    a pass when one writes an array of ``size`` elements, a product when a matrix
+    product reads one."""
+
+    size_of_interest = 0
+    counts: dict = {}
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        def plain(a):
+            return a.view(np.ndarray) if isinstance(a, _Counted) else a
+
+        if out is not None:
+            kwargs["out"] = tuple(plain(o) for o in out)
+        result = getattr(ufunc, method)(*map(plain, inputs), **kwargs)
+        big = _Counted.size_of_interest
+        if ufunc is np.matmul:
+            if any(np.size(a) == big for a in inputs):
+                _Counted.counts["products"] += 1
+        elif np.size(result) == big:
+            _Counted.counts["passes"] += 1
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        return result.view(_Counted) if isinstance(result, np.ndarray) else result
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 8), (4, 5, 16)])
+def test_the_layernorm_floor_counts_the_passes_and_products_of_the_kernel(shape):
+    """The floor on the costs page multiplies the passes and products that
+    layer_norm_forward_fast and layer_norm_backward_fast make, counted here on a
+    counting array, by the cheapest time of each."""
+    floor = layernorm(np.random.default_rng(0), *shape).floor
+    rng = np.random.default_rng(1)
+    x, g = (rng.standard_normal(shape, dtype=np.float32) for _ in range(2))
+    gamma, beta = np.ones(shape[-1], np.float32), np.zeros(shape[-1], np.float32)
+    _Counted.size_of_interest = x.size
+    _Counted.counts = {"passes": 0, "products": 0}
+    out, cache = layer_norm_forward_fast(x.view(_Counted), gamma, beta)
+    grads = layer_norm_backward_fast(g.view(_Counted), cache)
+    expected = layer_norm_forward_fast(x, gamma, beta)[0]
+    np.testing.assert_allclose(np.asarray(out), expected, rtol=1e-6)  # same kernel
+    assert np.asarray(grads[0]).shape == shape
+    assert _Counted.counts == {"passes": floor.passes, "products": floor.products}
+
+
+def test_the_floor_is_measured_and_reported_against_the_target():
+    """A floor is timed from its two cheapest operations and put on the page with
+    the verdict its ratio gives."""
+    floor = layernorm(np.random.default_rng(0), 2, 3, 8).floor
+    row = cli._floor(floor, torch_fb_s=1e-3)
+    assert row["floor_s"] == pytest.approx(
+        floor.passes * row["one_pass_s"] + floor.products * row["one_product_s"]
+    )
+    assert row["ratio"] == pytest.approx(row["floor_s"] / 1e-3)
+    text = report.Text("en")
+    above = {"floor": {**row, "ratio": 2.5}, "torch_fb_s": 1e-3, "target": {"limit": 2}}
+    below = {**above, "floor": {**row, "ratio": 1.2}}
+    assert "no arrangement of these passes meets it" in report._floor(above, text)[0]
+    assert "within the target of ≤ 2×" in report._floor(below, text)[0]

@@ -81,6 +81,11 @@ def _variants(committed: dict) -> dict[str, dict]:
     executed[with_headlines]["headlines"] = [
         {**h, "ok": False} for h in executed[with_headlines]["headlines"]
     ]
+    floored = next((r for r in branches["operations"] if "floor" in r), None)
+    if floored:  # the floor's other verdict than the committed run's
+        limit, floor = floored["target"]["limit"], floored["floor"]
+        ratio = limit / 2 if floor["ratio"] > limit else limit * 1.5
+        floored["floor"] = {**floor, "ratio": ratio}
     return {"committed": committed, "bare": bare, "branches": branches}
 
 
